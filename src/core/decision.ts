@@ -1,0 +1,27 @@
+import type { AbrkitError } from './errors.js';
+
+/** Why a rung was chosen. Every decision carries one, so "why 360p?" always has an answer. */
+export type DecisionReason =
+  | { readonly kind: 'startup'; readonly detail: string }
+  | { readonly kind: 'throughput'; readonly estimateBps: number; readonly budgetBps: number }
+  | { readonly kind: 'buffer'; readonly bufferS: number; readonly zone: 'reservoir' | 'cushion' | 'upper' }
+  | {
+      readonly kind: 'bola';
+      readonly effectiveBufferS: number;
+      readonly placeholderS: number;
+      readonly cappedByThroughput: boolean;
+    }
+  | {
+      readonly kind: 'mpc';
+      readonly predictedBps: number;
+      readonly plan: readonly number[];
+      readonly objective: number;
+    }
+  | { readonly kind: 'plan'; readonly detail: string }
+  | { readonly kind: 'fallback'; readonly error: AbrkitError }
+  | { readonly kind: 'emergency'; readonly detail: string };
+
+export interface Decision {
+  readonly rungIndex: number;
+  readonly reason: DecisionReason;
+}
