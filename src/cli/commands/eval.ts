@@ -1,0 +1,93 @@
+import { writeFileSync } from 'node:fs';
+import { loadTraces, loadVideo } from '../node-io.js';
+import { choiceOption, intOption, parseCommandArgs, requireOption, UsageError } from '../args.js';
+import { createProgressBar } from '../progress.js';
+import { markdownTable } from '../table.js';
+import { BUILTIN_POLICY_NAMES, OPTIMAL_POLICY_NAME, builtinPolicySpec, evaluate, type BuiltinPolicyName, type EvaluationResult } from '../../sim/evaluate.js';
+import type { QoeName } from '../../qoe/models.js';
+
+const HELP = `usage: abrkit eval --video <path> --traces <dir|file> [options]
+
+  --video <path>       Pensieve video_size_N folder, Sabre manifest JSON, or abrkit ladder JSON
+  --traces <dir|file>  trace file, or a folder of them (time_s Mbps, Mahimahi, Sabre JSON), sorted by name
+  --policies <list>    comma-separated: ${[...BUILTIN_POLICY_NAMES, OPTIMAL_POLICY_NAME].join(', ')} (default: all)
+  --qoe <lin|log|hd>   QoE model (default lin)
+  --mode <m>           pensieve | realistic (default realistic)
+  --pensieve-quirks    RobustMPC as in Pensieve's code: next-chunk sizes, error history kept across traces
+  --bitrates <list>    nominal kbps per rung, for video_size_N folders (default: inferred)
+  --chunks <n>         pensieve mode: chunks per session (default 48)
+  --json <file>        also write {summary, perTrace} as JSON`;
+
+export async function run(args: string[]): Promise<void> {
+  const { values } = parseCommandArgs(
+    args,
+    {
+      video: { type: 'string' },
+      traces: { type: 'string' },
+      policies: { type: 'string' },
+      qoe: { type: 'string' },
+      mode: { type: 'string' },
+      'pensieve-quirks': { type: 'boolean' },
+      bitrates: { type: 'string' },
+      chunks: { type: 'string' },
+      json: { type: 'string' },
+    },
+    HELP,
+  );
+  const qoe = choiceOption<QoeName>(values.qoe, 'qoe', ['lin', 'log', 'hd'], 'lin');
+  const mode = choiceOption(values.mode, 'mode', ['pensieve', 'realistic'] as const, 'realistic');
+  const names = (values.policies ?? [...BUILTIN_POLICY_NAMES, OPTIMAL_POLICY_NAME].join(','))
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const name of names) {
+    if (name !== OPTIMAL_POLICY_NAME && !(BUILTIN_POLICY_NAMES as readonly string[]).includes(name)) {
+      throw new UsageError(`unknown policy '${name}' (known: ${[...BUILTIN_POLICY_NAMES, OPTIMAL_POLICY_NAME].join(', ')})`);
+    }
+  }
+  const bitratesKbps = values.bitrates?.split(',').map((s) => {
+    const n = Number(s);
+    if (!(n > 0)) throw new UsageError(`--bitrates: '${s}' is not a positive number`);
+    return n;
+  });
+  const video = loadVideo(requireOption(values.video, 'video', HELP), bitratesKbps ? { bitratesKbps } : {});
+  const traces = loadTraces(requireOption(values.traces, 'traces', HELP));
+  const pensieveQuirks = values['pensieve-quirks'] ?? false;
+  const progress = createProgressBar('eval');
+  const startedMs = Date.now();
+  const result = evaluate(video, traces, {
+    mode,
+    qoe,
+    policies: names
+      .filter((n): n is BuiltinPolicyName => n !== OPTIMAL_POLICY_NAME)
+      .map((n) => builtinPolicySpec(n, { qoe, pensieveQuirks })),
+    optimal: names.includes(OPTIMAL_POLICY_NAME),
+    ...(values.chunks === undefined ? {} : { chunkCount: intOption(values.chunks, 'chunks', 48) }),
+    onProgress: (done, total, label) => progress.update(done, total, label),
+  });
+  const seconds = ((Date.now() - startedMs) / 1000).toFixed(1);
+  console.log(`\n${traces.length} traces, video ${video.name} (${video.renditions.length} rungs), ${mode} mode, QoE_${qoe}, ${seconds} s\n`);
+  console.log(formatSummary(result));
+  if (values.json) {
+    writeFileSync(values.json, JSON.stringify({ summary: result.summary, perTrace: result.perTrace }, null, 2));
+    console.log(`\nwrote ${values.json}`);
+  }
+}
+
+export function formatSummary(result: EvaluationResult): string {
+  const hasOptimal = result.summary.some((s) => s.policy === OPTIMAL_POLICY_NAME);
+  const headers = ['policy', 'QoE/chunk', 'median', ...(hasOptimal ? ['% of optimal'] : []), 'bitrate kbps', 'rebuffer s', 'stalls', 'switches', 'startup s', 'wasted MB'];
+  const rows = result.summary.map((s) => [
+    s.policy,
+    s.qoe.toFixed(3),
+    s.qoeMedian.toFixed(3),
+    ...(hasOptimal ? [s.qoeOfOptimal === null ? '-' : `${(s.qoeOfOptimal * 100).toFixed(1)}%`] : []),
+    s.bitrateKbps.toFixed(0),
+    s.rebufferS.toFixed(2),
+    s.stalls.toFixed(2),
+    s.switches.toFixed(2),
+    s.startupS.toFixed(2),
+    (s.wastedBytes / 1e6).toFixed(2),
+  ]);
+  return markdownTable(headers, rows);
+}

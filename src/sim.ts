@@ -1,0 +1,20 @@
+// abrkit/sim: the trace-driven simulator. Parsers take text, so this runs in browsers too.
+export type { Trace } from './sim/trace.js';
+export { traceDurationS, traceMeanMbps, cutTrace } from './sim/trace.js';
+export { parseTrace, detectTraceFormat, parseTimeMbpsTrace, parseMahimahiTrace, parseSabreTrace, formatTimeMbpsTrace } from './sim/trace-parsers.js';
+export type { TraceFormat, TraceParseOptions } from './sim/trace-parsers.js';
+export { parsePensieveVideo, parseSabreManifest, parseAbrkitLadder, parseLadderJson } from './sim/ladder-parsers.js';
+export type { SimVideo, PensieveVideoOptions } from './sim/ladder-parsers.js';
+export type { SimEnv, ChunkOutcome } from './sim/env.js';
+export { createPensieveEnv, PENSIEVE_CONSTANTS } from './sim/pensieve-env.js';
+export type { PensieveEnvOptions, PensieveState } from './sim/pensieve-env.js';
+export { createRealisticEnv, REALISTIC_ENV_DEFAULTS } from './sim/realistic-env.js';
+export type { RealisticEnvOptions, RealisticState } from './sim/realistic-env.js';
+export { runSession } from './sim/session.js';
+export type { SessionLog, SessionOptions } from './sim/session.js';
+export { planOptimal, createPlanPolicy } from './sim/optimal.js';
+export type { OptimalOptions, OptimalPlan } from './sim/optimal.js';
+export { evaluate, builtinPolicySpec, BUILTIN_POLICY_NAMES, OPTIMAL_POLICY_NAME, mean, median } from './sim/evaluate.js';
+export type { EvaluateOptions, EvaluationResult, PolicySpec, PolicySummary, TraceResult, SimMode, BuiltinPolicyName } from './sim/evaluate.js';
+export { synthesizeTrace, SYNTH_PROFILES } from './sim/synth.js';
+export type { SynthProfile, SynthOptions } from './sim/synth.js';
