@@ -18,3 +18,5 @@ export { evaluate, builtinPolicySpec, BUILTIN_POLICY_NAMES, OPTIMAL_POLICY_NAME,
 export type { EvaluateOptions, EvaluationResult, PolicySpec, PolicySummary, TraceResult, SimMode, BuiltinPolicyName } from './sim/evaluate.js';
 export { synthesizeTrace, SYNTH_PROFILES } from './sim/synth.js';
 export type { SynthProfile, SynthOptions } from './sim/synth.js';
+export { createSyntheticVideo, DEFAULT_SYNTHETIC_VIDEO } from './sim/synthetic-video.js';
+export type { SyntheticVideoOptions } from './sim/synthetic-video.js';
