@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# All tests: type-check, unit and property tests, build, then the real-browser suites when present.
-# Installs what it needs itself (npm packages; Chromium and ffmpeg from Debian when a browser suite exists).
+# All tests, from a fresh clone: installs npm packages (and Chromium/ffmpeg for the browser suites),
+# type-checks, runs the unit/property/simulator tests, builds, then the real-browser suites.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,9 +10,14 @@ npx tsc --noEmit -p .
 npx vitest run
 npm run build --silent
 
+suites=()
 for suite in scripts/test-e2e.sh scripts/test-browser.sh; do
-  if [ -f "$suite" ]; then
+  [ -f "$suite" ] && suites+=("$suite")
+done
+if [ ${#suites[@]} -gt 0 ]; then
+  bash scripts/ensure-system-deps.sh
+  for suite in "${suites[@]}"; do
     echo "== $suite"
     bash "$suite"
-  fi
-done
+  done
+fi

@@ -98,3 +98,17 @@ export function synthesizeTrace(options: SynthOptions): Trace {
   }
   return { name: options.name ?? `${profile}-${seed}`, timesS, mbps, shiftedByS: 0 };
 }
+
+/** The embedded default evaluation set: every built-in profile, four seeds each, 320 s per trace. */
+export const DEFAULT_TRACE_SET = Object.freeze({
+  description: '4 seeds x (markov, 3g, lte-drive, congested-wifi), 320 s each',
+  profiles: ['markov', '3g', 'lte-drive', 'congested-wifi'] as const,
+  seeds: [1, 2, 3, 4],
+  durationS: 320,
+});
+
+export function defaultTraceSet(): Trace[] {
+  return DEFAULT_TRACE_SET.profiles.flatMap((profile) =>
+    DEFAULT_TRACE_SET.seeds.map((seed) => synthesizeTrace({ profile, seed, durationS: DEFAULT_TRACE_SET.durationS, name: `${profile}-${seed}` })),
+  );
+}

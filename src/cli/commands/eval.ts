@@ -1,15 +1,19 @@
 import { writeFileSync } from 'node:fs';
 import { loadTraces, loadVideo } from '../node-io.js';
-import { choiceOption, intOption, parseCommandArgs, requireOption, UsageError } from '../args.js';
+import { choiceOption, intOption, parseCommandArgs, UsageError } from '../args.js';
+import { createSyntheticVideo } from '../../sim/synthetic-video.js';
+import { DEFAULT_TRACE_SET, defaultTraceSet } from '../../sim/synth.js';
 import { createProgressBar } from '../progress.js';
 import { markdownTable } from '../table.js';
 import { BUILTIN_POLICY_NAMES, OPTIMAL_POLICY_NAME, builtinPolicySpec, evaluate, type BuiltinPolicyName, type EvaluationResult } from '../../sim/evaluate.js';
 import type { QoeName } from '../../qoe/models.js';
 
-const HELP = `usage: abrkit eval --video <path> --traces <dir|file> [options]
+const HELP = `usage: abrkit eval [--video <path>] [--traces <dir|file>] [options]
 
   --video <path>       Pensieve video_size_N folder, Sabre manifest JSON, or abrkit ladder JSON
+                       (default: the embedded synthetic video on Pensieve's 300-4300 kbps ladder)
   --traces <dir|file>  trace file, or a folder of them (time_s Mbps, Mahimahi, Sabre JSON), sorted by name
+                       (default: the embedded synthetic set, ${DEFAULT_TRACE_SET.description})
   --policies <list>    comma-separated: ${[...BUILTIN_POLICY_NAMES, OPTIMAL_POLICY_NAME].join(', ')} (default: all)
   --qoe <lin|log|hd>   QoE model (default lin)
   --mode <m>           pensieve | realistic (default realistic)
@@ -50,8 +54,8 @@ export async function run(args: string[]): Promise<void> {
     if (!(n > 0)) throw new UsageError(`--bitrates: '${s}' is not a positive number`);
     return n;
   });
-  const video = loadVideo(requireOption(values.video, 'video', HELP), bitratesKbps ? { bitratesKbps } : {});
-  const traces = loadTraces(requireOption(values.traces, 'traces', HELP));
+  const video = values.video === undefined ? createSyntheticVideo() : loadVideo(values.video, bitratesKbps ? { bitratesKbps } : {});
+  const traces = values.traces === undefined ? defaultTraceSet() : loadTraces(values.traces);
   const pensieveQuirks = values['pensieve-quirks'] ?? false;
   const progress = createProgressBar('eval');
   const startedMs = Date.now();
