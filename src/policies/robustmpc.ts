@@ -82,6 +82,7 @@ export function createRobustMpcPolicy(options: Partial<RobustMpcOptions> = {}): 
         lastRung: Math.min(maxRungIndex, Math.max(minRungIndex, lastRung)),
         bufferS: context.bufferS,
         segmentDurationS: ladder.segmentDurationS,
+        playbackRate: context.playbackRate > 0 ? context.playbackRate : 1,
       });
       return { rungIndex: plan[0], reason: { kind: 'mpc', predictedBps, plan, objective } };
     },
@@ -98,6 +99,8 @@ interface SearchInput {
   readonly lastRung: number;
   readonly bufferS: number;
   readonly segmentDurationS: number;
+  /** Media seconds played per wall second while downloading. */
+  readonly playbackRate: number;
 }
 
 /** Reusable branch-and-bound over plans; allocation-free per call after construction. */
@@ -127,8 +130,41 @@ class PlanSearch {
     const best = this.#best;
     this.#bestObjective = -Infinity;
 
-    // Depth-first, higher rungs first. Objective is computed as the reference does:
+    const drainRate = input.playbackRate;
+    const segmentS = input.segmentDurationS;
+    // Objective as the reference computes it:
     // sum(utility units) / divisor - penalty * rebuffer - smooth * sum(|unit changes|) / divisor.
+    const score = (plan: Int32Array): number => {
+      let bufferS = input.bufferS;
+      let rebufferS = 0;
+      let unitSum = 0;
+      let smoothUnits = 0;
+      let previous = input.lastRung;
+      for (let step = 0; step < steps; step++) {
+        const rung = plan[step];
+        const drainS = downloadS[step * MAX_RUNGS + rung] * drainRate;
+        if (bufferS < drainS) {
+          rebufferS += drainS - bufferS;
+          bufferS = 0;
+        } else bufferS -= drainS;
+        bufferS += segmentS;
+        unitSum += units[rung];
+        smoothUnits += Math.abs(units[rung] - units[previous]);
+        previous = rung;
+      }
+      return unitSum / divisor - rebufferPenalty * rebufferS - (smoothPenalty * smoothUnits) / divisor;
+    };
+    // Seed the bound with the best constant plan, so the search prunes from its first branch.
+    for (let rung = minRung; rung <= maxRung; rung++) {
+      current.fill(rung, 0, steps);
+      const objective = score(current);
+      if (objective > this.#bestObjective || (objective === this.#bestObjective && lexGreater(current, best, steps))) {
+        this.#bestObjective = objective;
+        best.set(current);
+      }
+    }
+
+    // Depth-first, higher rungs first; ties go to the lexicographically larger plan.
     const visit = (step: number, previousRung: number, bufferS: number, unitSum: number, rebufferS: number, smoothUnits: number): void => {
       if (step === steps) {
         const objective = unitSum / divisor - rebufferPenalty * rebufferS - (smoothPenalty * smoothUnits) / divisor;
@@ -140,16 +176,16 @@ class PlanSearch {
       }
       const remaining = steps - step;
       for (let rung = maxRung; rung >= minRung; rung--) {
-        const dt = downloadS[step * MAX_RUNGS + rung];
+        const drainS = downloadS[step * MAX_RUNGS + rung] * drainRate;
         let nextBuffer = bufferS;
         let nextRebuffer = rebufferS;
-        if (nextBuffer < dt) {
-          nextRebuffer += dt - nextBuffer;
+        if (nextBuffer < drainS) {
+          nextRebuffer += drainS - nextBuffer;
           nextBuffer = 0;
         } else {
-          nextBuffer -= dt;
+          nextBuffer -= drainS;
         }
-        nextBuffer += input.segmentDurationS;
+        nextBuffer += segmentS;
         const nextUnits = unitSum + units[rung];
         const nextSmooth = smoothUnits + Math.abs(units[rung] - units[previousRung]);
         // Best case for the rest: top utility, no stall, no switch.
