@@ -77,21 +77,13 @@ export interface TraceResult extends SessionMetrics {
   readonly trace: string;
 }
 
-export interface PolicySummary {
+/** A policy's figures over a trace set: every session metric averaged over traces, plus the extras below. */
+export interface PolicySummary extends SessionMetrics {
   readonly policy: string;
   readonly traces: number;
-  /** Mean over traces of the per-trace mean QoE per chunk. */
-  readonly qoe: number;
   readonly qoeMedian: number;
   /** `qoe / optimal qoe`, when the optimum was computed. */
   readonly qoeOfOptimal: number | null;
-  readonly bitrateKbps: number;
-  readonly rebufferS: number;
-  readonly stalls: number;
-  readonly startupS: number;
-  readonly switches: number;
-  readonly bytes: number;
-  readonly wastedBytes: number;
 }
 
 export interface EvaluationResult {
@@ -173,23 +165,22 @@ export function evaluate(video: SimVideo, traces: readonly Trace[], options: Eva
   const optimalQoe = options.optimal ? mean(perTrace.filter((r) => r.policy === OPTIMAL_POLICY_NAME).map((r) => r.qoe)) : null;
   const summary = names.map((policy): PolicySummary => {
     const rows = perTrace.filter((r) => r.policy === policy);
-    const qoe = mean(rows.map((r) => r.qoe));
+    const averaged = meanMetrics(rows);
     return {
       policy,
       traces: rows.length,
-      qoe,
+      ...averaged,
       qoeMedian: median(rows.map((r) => r.qoe)),
-      qoeOfOptimal: optimalQoe === null || optimalQoe === 0 ? null : qoe / optimalQoe,
-      bitrateKbps: mean(rows.map((r) => r.bitrateKbps)),
-      rebufferS: mean(rows.map((r) => r.rebufferS)),
-      stalls: mean(rows.map((r) => r.stalls)),
-      startupS: mean(rows.map((r) => r.startupS)),
-      switches: mean(rows.map((r) => r.switches)),
-      bytes: mean(rows.map((r) => r.bytes)),
-      wastedBytes: mean(rows.map((r) => r.wastedBytes)),
+      qoeOfOptimal: optimalQoe === null || optimalQoe === 0 ? null : averaged.qoe / optimalQoe,
     };
   });
   return { mode: options.mode, qoe: options.qoe, video: video.name, summary, perTrace };
+}
+
+/** Every field of the session metrics, averaged over sessions. */
+function meanMetrics(rows: readonly SessionMetrics[]): SessionMetrics {
+  const keys = Object.keys(rows[0] ?? {}).filter((k) => typeof rows[0][k as keyof SessionMetrics] === 'number') as (keyof SessionMetrics)[];
+  return Object.fromEntries(keys.map((k) => [k, mean(rows.map((r) => r[k]))])) as unknown as SessionMetrics;
 }
 
 export function mean(values: readonly number[]): number {
