@@ -11,7 +11,7 @@ npx vitest run
 npm run build --silent
 
 suites=()
-for suite in scripts/test-e2e.sh scripts/test-browser.sh; do
+for suite in scripts/test-e2e.sh scripts/test-browser.sh scripts/test-demo.sh; do
   [ -f "$suite" ] && suites+=("$suite")
 done
 if [ ${#suites[@]} -gt 0 ]; then
