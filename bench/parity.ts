@@ -96,5 +96,20 @@ for (const { set, traces: dir } of SETS) {
   if (optimalMean < dpMean) failures.push(`${set}: optimal mean below the offline plan replayed`);
 }
 
+// The optimum must also bound every online policy in abrkit's realistic mode (where they may abandon).
+for (const { set, traces: dir } of SETS) {
+  const traces = loadTraces(join(shared, dir));
+  const result = evaluate(video, traces, {
+    mode: 'realistic',
+    qoe: 'lin',
+    policies: (['rate', 'bba', 'bola', 'robustmpc'] as const).map((n) => builtinPolicySpec(n, { qoe: 'lin', pensieveQuirks: false })),
+    optimal: true,
+  });
+  const optimal = new Map(result.perTrace.filter((r) => r.policy === 'optimal').map((r) => [r.trace, r.qoe]));
+  const beaten = result.perTrace.filter((r) => r.policy !== 'optimal' && r.qoe > optimal.get(r.trace)! + 1e-9).length;
+  console.log(`\n${set}, realistic mode: optimal ${mean([...optimal.values()]).toFixed(4)}; >= every other policy on every trace: ${beaten === 0 ? 'yes' : `NO (${beaten} pairs)`}`);
+  if (beaten > 0) failures.push(`${set}: realistic optimal beaten on ${beaten} (policy, trace) pairs`);
+}
+
 console.log(failures.length === 0 ? '\nparity: all criteria met' : `\nparity: FAILED\n- ${failures.join('\n- ')}`);
 process.exit(failures.length === 0 ? 0 : 1);
