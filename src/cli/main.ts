@@ -6,6 +6,8 @@ import { UsageError } from './args.js';
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args: string[]): Promise<void> }> }> = {
   eval: { summary: 'evaluate policies over traces in the simulator', load: () => import('./commands/eval.js') },
   traces: { summary: 'traces synth: write seeded synthetic traces', load: () => import('./commands/traces.js') },
+  collect: { summary: 'reference telemetry collector (POST /v1/events, NDJSON, deduplicated)', load: () => import('./commands/collect.js') },
+  telemetry: { summary: 'telemetry to-traces: rebuild network traces from an NDJSON export', load: () => import('./commands/telemetry.js') },
 };
 
 const USAGE = `usage: abrkit <command> [options]
