@@ -8,6 +8,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args
   traces: { summary: 'traces synth: write seeded synthetic traces', load: () => import('./commands/traces.js') },
   collect: { summary: 'reference telemetry collector (POST /v1/events, NDJSON, deduplicated)', load: () => import('./commands/collect.js') },
   telemetry: { summary: 'telemetry to-traces: rebuild network traces from an NDJSON export', load: () => import('./commands/telemetry.js') },
+  train: { summary: 'train dqn: train the DQN policy in the simulator', load: () => import('./commands/train.js') },
 };
 
 const USAGE = `usage: abrkit <command> [options]

@@ -1,0 +1,83 @@
+/**
+ * The learned throughput regressor against EWMA and the harmonic mean: MAPE and over-prediction
+ * rate of next-segment throughput on ../shared/traces/validation, sessions played by the rate rule
+ * on Envivio in the Pensieve-mode simulator. The regressor is fitted on ../shared/traces/train
+ * (ridge least squares), then adapts online (RLS) within each session.
+ *
+ *   npx tsx bench/dqn-regressor.ts
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { ThroughputEstimator } from '../src/core/estimator.js';
+import type { DownloadSample } from '../src/core/sample.js';
+import { sampleThroughputBps } from '../src/core/sample.js';
+import { loadTraces, loadVideo } from '../src/cli/node-io.js';
+import { createDualEwmaEstimator } from '../src/estimators/ewma.js';
+import { createHarmonicMeanEstimator } from '../src/estimators/harmonic.js';
+import { createThroughputRegressor, fitRegressor } from '../src/dqn/regressor.js';
+import { collectSamples } from '../src/dqn/train.js';
+import { markdownTable } from '../src/cli/table.js';
+
+const shared = resolve(process.env.ABRKIT_SHARED ?? join(import.meta.dirname, '..', '..', 'shared'));
+if (!existsSync(join(shared, 'traces'))) {
+  console.log(`dqn-regressor: ${shared}/traces not found; this benchmark needs ../shared.`);
+  process.exit(0);
+}
+const video = loadVideo(join(shared, 'video', 'envivio'));
+const sequencesOf = (dir: string) => loadTraces(join(shared, dir)).map((trace) => collectSamples(trace, video));
+const startedMs = performance.now();
+const train = [...sequencesOf('traces/train/fcc-hsdpa'), ...sequencesOf('traces/train/puffer-2021')];
+const fitted = fitRegressor(train);
+const fitMs = performance.now() - startedMs;
+
+interface Row {
+  name: string;
+  predictions: number;
+  ape: number;
+  over: number;
+  overConservative: number;
+}
+
+function score(name: string, make: () => ThroughputEstimator, sequences: readonly (readonly DownloadSample[])[]): Row {
+  const row: Row = { name, predictions: 0, ape: 0, over: 0, overConservative: 0 };
+  for (const sequence of sequences) {
+    const estimator = make();
+    for (const sample of sequence) {
+      const prediction = estimator.predict();
+      if (prediction !== null) {
+        const actual = sampleThroughputBps(sample);
+        row.predictions++;
+        row.ape += Math.abs(prediction.throughputBps - actual) / actual;
+        if (prediction.throughputBps > actual) row.over++;
+        if (prediction.throughputBps / (1 + prediction.errorRatio) > actual) row.overConservative++;
+      }
+      estimator.addSample(sample);
+    }
+  }
+  return row;
+}
+
+for (const dir of ['traces/validation/puffer-2021']) {
+  const sequences = sequencesOf(dir);
+  const rows = [
+    score('dual EWMA (3 s / 9 s)', () => createDualEwmaEstimator(), sequences),
+    score('harmonic mean (5)', () => createHarmonicMeanEstimator({ windowSize: 5 }), sequences),
+    score('regressor, offline fit only (no RLS)', () => createThroughputRegressor({ initial: fitted, forgetting: 1, residualDecay: 1e-9 }), sequences),
+    score('regressor, fit + online RLS', () => createThroughputRegressor({ initial: fitted }), sequences),
+    score('regressor, online RLS from scratch', () => createThroughputRegressor(), sequences),
+  ];
+  console.log(`\n## ${dir}: ${sequences.length} sessions (rate rule, Envivio, Pensieve mode)\n`);
+  console.log(
+    markdownTable(
+      ['estimator', 'predictions', 'MAPE', 'over-predicted', 'over-predicted after /(1+errorRatio)'],
+      rows.map((r) => [
+        r.name,
+        String(r.predictions),
+        `${((100 * r.ape) / r.predictions).toFixed(1)}%`,
+        `${((100 * r.over) / r.predictions).toFixed(1)}%`,
+        `${((100 * r.overConservative) / r.predictions).toFixed(1)}%`,
+      ]),
+    ),
+  );
+}
+console.log(`\nfit on ${train.length} training sessions in ${(fitMs / 1000).toFixed(1)} s; weights ${fitted.weights.map((w) => w.toFixed(3)).join(' ')}`);

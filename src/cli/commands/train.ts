@@ -1,0 +1,130 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadTraces, loadVideo } from '../node-io.js';
+import { intOption, parseCommandArgs, requireOption, UsageError } from '../args.js';
+import { createProgressBar } from '../progress.js';
+import { createDqnTrainer, optimalPlan, type Demonstration, type TrainerCheckpoint } from '../../dqn/train.js';
+import { encodeModel } from '../../dqn/model.js';
+import type { Trace } from '../../sim/trace.js';
+
+const HELP = `usage: abrkit train dqn --traces <dir>[,<dir>...] --video <path> --out <dir> [options]
+
+  --traces <dirs>        training trace folders, comma-separated (episodes pick a folder uniformly, then a trace)
+  --video <path>         training video (Pensieve video_size_N folder or JSON ladder)
+  --out <dir>            writes checkpoint.json (resumable, every --checkpoint-every episodes),
+                         best.f32.json / best.f16.json (best greedy score on held-in traces) and final.*.json
+  --seed <n>             seed (default 1): same seed, data and options give the same model
+  --episodes <n>         total episodes (default 6000)
+  --eval-every <n>       episodes between greedy evaluations (default 250)
+  --checkpoint-every <n> episodes between checkpoints (default 250)
+  --no-demos             pure DQN: no offline-optimal demonstrations
+  --resume               continue from <out>/checkpoint.json (replay memory is refilled, not restored)
+
+The offline optimum of every training trace (the demonstrations) is computed once and cached in
+<out>/demos.json.`;
+
+/** Traces the greedy policy is scored on during training: every k-th trace of each set (training data, not validation). */
+function heldIn(set: readonly Trace[], count: number): Trace[] {
+  const step = Math.max(1, Math.floor(set.length / count));
+  return set.filter((_, i) => i % step === 0).slice(0, count);
+}
+
+export async function run(args: string[]): Promise<void> {
+  const [what, ...rest] = args;
+  if (what !== 'dqn') throw new UsageError(`expected 'train dqn'\n\n${HELP}`);
+  const { values } = parseCommandArgs(
+    rest,
+    {
+      traces: { type: 'string' },
+      video: { type: 'string' },
+      out: { type: 'string' },
+      seed: { type: 'string' },
+      episodes: { type: 'string' },
+      'eval-every': { type: 'string' },
+      'checkpoint-every': { type: 'string' },
+      resume: { type: 'boolean' },
+      'no-demos': { type: 'boolean' },
+    },
+    HELP,
+  );
+  const traceSets = requireOption(values.traces, 'traces', HELP)
+    .split(',')
+    .filter(Boolean)
+    .map((dir) => loadTraces(dir));
+  const video = loadVideo(requireOption(values.video, 'video', HELP));
+  const out = requireOption(values.out, 'out', HELP);
+  const seed = intOption(values.seed, 'seed', 1);
+  const evalEvery = intOption(values['eval-every'], 'eval-every', 250);
+  const checkpointEvery = intOption(values['checkpoint-every'], 'checkpoint-every', 250);
+  mkdirSync(out, { recursive: true });
+  const checkpointPath = join(out, 'checkpoint.json');
+  let resume: TrainerCheckpoint | undefined;
+  if (values.resume) {
+    if (!existsSync(checkpointPath)) throw new UsageError(`--resume: ${checkpointPath} does not exist`);
+    resume = JSON.parse(readFileSync(checkpointPath, 'utf8')) as TrainerCheckpoint;
+  }
+  const episodes = values.episodes === undefined ? undefined : intOption(values.episodes, 'episodes', 6000);
+  const startedMs = Date.now();
+  const writeJson = (name: string, value: unknown) => {
+    const path = join(out, name);
+    writeFileSync(`${path}.tmp`, JSON.stringify(value));
+    renameSync(`${path}.tmp`, path);
+  };
+  const demonstrations: Demonstration[] = [];
+  if (!values['no-demos']) {
+    const demoPath = join(out, 'demos.json');
+    const cached: Record<string, number[]> = existsSync(demoPath) ? (JSON.parse(readFileSync(demoPath, 'utf8')) as Record<string, number[]>) : {};
+    const all = traceSets.flatMap((set, i) => set.map((trace) => ({ key: `${i}/${trace.name}/${video.name}`, trace })));
+    const demoProgress = createProgressBar('offline optimum of the training traces');
+    all.forEach(({ key, trace }, i) => {
+      cached[key] ??= optimalPlan(trace, video);
+      demonstrations.push({ trace, video, plan: cached[key] });
+      demoProgress.update(i + 1, all.length);
+    });
+    writeJson('demos.json', cached);
+  }
+  const trainer = createDqnTrainer(
+    { traceSets, video, demonstrations },
+    { seed, ...(episodes === undefined ? {} : { episodes }), ...(values['no-demos'] ? { syntheticDemos: 0 } : {}) },
+    resume,
+  );
+  const total = trainer.options.episodes;
+  const evalSets = traceSets.map((set) => heldIn(set, 30));
+  const bestPath = join(out, 'best.json');
+  let best = existsSync(bestPath) && resume ? (JSON.parse(readFileSync(bestPath, 'utf8')) as { score: number }).score : -Infinity;
+  const progress = createProgressBar(`train dqn (seed ${seed})`);
+  let rewardSum = 0;
+  let rewardCount = 0;
+  const meta = () => ({ seed, episodes: trainer.episode, traces: values.traces, video: video.name, options: trainer.options });
+  console.log(`training on ${traceSets.map((s) => s.length).join(' + ')} traces, video ${video.name}; ${total} episodes from ${trainer.episode}`);
+  let first = !resume;
+  while (trainer.episode < total || first) {
+    const chunk = first ? 0 : Math.min(evalEvery - (trainer.episode % evalEvery), total - trainer.episode);
+    first = false;
+    trainer.train(chunk, (report) => {
+      rewardSum += report.meanReward;
+      rewardCount++;
+      progress.update(report.episode, total, `eps ${report.epsilon.toFixed(2)} loss ${report.loss.toFixed(3)}`);
+    });
+    // Score: mean over sets of the greedy policy's mean QoE on held-in training traces.
+    const perSet = evalSets.map((set) => {
+      const scores = trainer.evaluateGreedy(set, video);
+      return scores.reduce((a, b) => a + b, 0) / scores.length;
+    });
+    const score = perSet.reduce((a, b) => a + b, 0) / perSet.length;
+    const line = `episode ${trainer.episode}: train reward ${(rewardSum / Math.max(1, rewardCount)).toFixed(3)}, greedy ${perSet.map((s) => s.toFixed(3)).join(' / ')}, ${((Date.now() - startedMs) / 1000).toFixed(0)} s`;
+    process.stderr.write(`\n${line}\n`);
+    rewardSum = 0;
+    rewardCount = 0;
+    if (score > best) {
+      best = score;
+      writeJson('best.f32.json', encodeModel(trainer.model(), 'f32', { ...meta(), score, perSet }));
+      writeJson('best.f16.json', encodeModel(trainer.model(), 'f16', { ...meta(), score, perSet }));
+      writeJson('best.json', { score, perSet, episode: trainer.episode });
+    }
+    if (trainer.episode % checkpointEvery === 0 || trainer.episode >= total) writeJson('checkpoint.json', trainer.checkpoint());
+  }
+  writeJson('final.f32.json', encodeModel(trainer.model(), 'f32', meta()));
+  writeJson('final.f16.json', encodeModel(trainer.model(), 'f16', meta()));
+  console.log(`done in ${((Date.now() - startedMs) / 60000).toFixed(1)} min; best held-in score ${best.toFixed(3)}; wrote ${out}`);
+}

@@ -1,0 +1,155 @@
+/**
+ * abrkit/dqn: the learned policy. Importing this entry costs the app only this wrapper; the trained
+ * weights (a few kB of float16) are a separate chunk loaded on first use, and no tfjs is needed at
+ * run time (the network is evaluated in plain typed arrays).
+ */
+import type { AbrPolicy } from './core/policy.js';
+import type { DecisionContext } from './core/context.js';
+import type { Decision } from './core/decision.js';
+import type { DqnModel, DqnModelFile } from './dqn/model.js';
+import type { RegressorState } from './dqn/regressor.js';
+import type { DqnCorePolicy } from './dqn/policy.js';
+import { AbrkitError, asAbrkitError, invalidOptions } from './core/errors.js';
+import { createRobustMpcPolicy } from './policies/robustmpc.js';
+import { decodeModel } from './dqn/model.js';
+import { createDqnCorePolicy } from './dqn/policy.js';
+
+export type { DqnModel, DqnModelFile, WeightEncoding } from './dqn/model.js';
+export { decodeModel, encodeModel, DqnModelError } from './dqn/model.js';
+export type { RegressorState, ThroughputRegressor, RegressorOptions } from './dqn/regressor.js';
+export { createThroughputRegressor, fitRegressor, REGRESSOR_DEFAULTS } from './dqn/regressor.js';
+export { computeFeatures, GLOBAL_FEATURE_NAMES, RUNG_FEATURE_NAMES } from './dqn/features.js';
+
+/** Why the DQN handed a decision to its fallback. */
+export type DqnFailureKind = 'model-load' | 'model-error' | 'non-finite-output' | 'over-budget';
+
+/** Reported through `onError` whenever the DQN falls back. `code` is `policy-failed`; `kind` says why. */
+export class DqnFallbackError extends AbrkitError {
+  readonly kind: DqnFailureKind;
+  constructor(kind: DqnFailureKind, message: string, options?: { cause?: unknown }) {
+    super('policy-failed', `dqn (${kind}): ${message}`, options);
+    this.name = 'DqnFallbackError';
+    this.kind = kind;
+  }
+}
+
+export interface DqnPolicyOptions {
+  /** A model already in hand (a file object, its JSON text, or a decoded model): ready at once. */
+  readonly model?: DqnModelFile | DqnModel | string;
+  /** Loads the model; default: the weights shipped in the package, imported lazily. */
+  readonly loadModel?: () => Promise<unknown>;
+  /** Called with a DqnFallbackError each time the policy falls back (and why). */
+  readonly onError?: (error: DqnFallbackError) => void;
+  /** Budget per decision, ms. The model is dropped after `overBudgetLimit` decisions in a row over it. */
+  readonly timeBudgetMs: number;
+  readonly overBudgetLimit: number;
+  /** Clock for the budget, ms; default `performance.now`. */
+  readonly timer?: () => number;
+  /** Used before the model is ready and after it fails; default RobustMPC (QoE_lin). */
+  readonly fallback?: AbrPolicy;
+  /** Persisted regressor state to start from. */
+  readonly regressorState?: RegressorState;
+  /** Keep the regressor's online adaptation across sessions (`reset`). */
+  readonly keepAdaptation: boolean;
+}
+
+export const DQN_POLICY_DEFAULTS = Object.freeze({ timeBudgetMs: 5, overBudgetLimit: 3, keepAdaptation: false });
+
+export type DqnStatus = 'loading' | 'ready' | 'failed';
+
+export interface DqnPolicy extends AbrPolicy {
+  /** Resolves when the model is ready (true) or has failed to load (false). Never rejects. */
+  readonly ready: Promise<boolean>;
+  status(): DqnStatus;
+  /** The regressor's adapted state (null until the model is loaded), to persist between sessions. */
+  regressorState(): RegressorState | null;
+}
+
+function isDecoded(model: unknown): model is DqnModel {
+  return typeof model === 'object' && model !== null && 'network' in model && 'regressor' in model;
+}
+
+/**
+ * The DQN policy. Until its model is loaded, and for good once it fails (load error, non-finite
+ * output, thrown error, or too slow), decisions come from the fallback (RobustMPC) and the failure
+ * is reported once through `onError`. Playback never waits on the model.
+ */
+export function createDqnPolicy(options: Partial<DqnPolicyOptions> = {}): DqnPolicy {
+  const o = { ...DQN_POLICY_DEFAULTS, ...options };
+  if (!(o.timeBudgetMs > 0)) throw invalidOptions('dqn', `timeBudgetMs must be > 0, got ${o.timeBudgetMs}`);
+  if (!(Number.isInteger(o.overBudgetLimit) && o.overBudgetLimit >= 1)) throw invalidOptions('dqn', 'overBudgetLimit must be an integer >= 1');
+  const fallback = o.fallback ?? createRobustMpcPolicy({ qoe: 'lin' });
+  const timer = o.timer ?? (() => globalThis.performance.now());
+  let core: DqnCorePolicy | null = null;
+  let status: DqnStatus = 'loading';
+  let overBudget = 0;
+
+  const fail = (error: DqnFallbackError) => {
+    core = null;
+    status = 'failed';
+    o.onError?.(error);
+  };
+  const install = (raw: unknown) => {
+    try {
+      const model = isDecoded(raw) ? raw : decodeModel(raw);
+      core = createDqnCorePolicy(model, { keepAdaptation: o.keepAdaptation, ...(o.regressorState ? { regressorState: o.regressorState } : {}) });
+      status = 'ready';
+    } catch (error) {
+      fail(new DqnFallbackError('model-load', error instanceof Error ? error.message : String(error), { cause: error }));
+    }
+  };
+
+  let ready: Promise<boolean>;
+  if (o.model !== undefined) {
+    install(o.model);
+    ready = Promise.resolve((status as DqnStatus) === 'ready');
+  } else {
+    const load = o.loadModel ?? (async () => (await import('./dqn/model/default-model.js')).DEFAULT_DQN_MODEL);
+    ready = Promise.resolve()
+      .then(load)
+      .then(
+        (raw) => {
+          install(raw);
+          return (status as DqnStatus) === 'ready';
+        },
+        (error: unknown) => {
+          fail(new DqnFallbackError('model-load', error instanceof Error ? error.message : String(error), { cause: error }));
+          return false;
+        },
+      );
+  }
+
+  return {
+    name: 'dqn',
+    ready,
+    status: () => status,
+    regressorState: () => (core ? core.regressorState() : null),
+    decide(context: DecisionContext): Decision {
+      const model = core;
+      if (model === null) return fallback.decide(context);
+      const startedMs = timer();
+      let decision: Decision;
+      try {
+        decision = model.decide(context);
+      } catch (thrown) {
+        const error = asAbrkitError(thrown, 'policy-failed', 'dqn');
+        const kind: DqnFailureKind = /output (NaN|-?Infinity)/.test(error.message) ? 'non-finite-output' : 'model-error';
+        fail(new DqnFallbackError(kind, error.message, { cause: thrown }));
+        return fallback.decide(context);
+      }
+      const elapsedMs = timer() - startedMs;
+      if (elapsedMs > o.timeBudgetMs) {
+        overBudget++;
+        if (overBudget >= o.overBudgetLimit) {
+          fail(new DqnFallbackError('over-budget', `${overBudget} decisions in a row over ${o.timeBudgetMs} ms (last ${elapsedMs.toFixed(2)} ms)`));
+        }
+      } else overBudget = 0;
+      return decision;
+    },
+    reset(): void {
+      core?.reset?.();
+      fallback.reset?.();
+      overBudget = 0;
+    },
+  };
+}
