@@ -5,7 +5,7 @@ import { createSyntheticVideo } from '../../sim/synthetic-video.js';
 import { DEFAULT_TRACE_SET, defaultTraceSet } from '../../sim/synth.js';
 import { createProgressBar } from '../progress.js';
 import { markdownTable } from '../table.js';
-import { BUILTIN_POLICY_NAMES, OPTIMAL_POLICY_NAME, builtinPolicySpec, evaluate, type BuiltinPolicyName, type EvaluationResult } from '../../sim/evaluate.js';
+import { BUILTIN_POLICY_NAMES, ESTIMATOR_NAMES, OPTIMAL_POLICY_NAME, builtinPolicySpec, evaluate, type EvaluationResult } from '../../sim/evaluate.js';
 import type { QoeName } from '../../qoe/models.js';
 
 const HELP = `usage: abrkit eval [--video <path>] [--traces <dir|file>] [options]
@@ -14,7 +14,8 @@ const HELP = `usage: abrkit eval [--video <path>] [--traces <dir|file>] [options
                        (default: the embedded synthetic video on Pensieve's 300-4300 kbps ladder)
   --traces <dir|file>  trace file, or a folder of them (time_s Mbps, Mahimahi, Sabre JSON), sorted by name
                        (default: the embedded synthetic set, ${DEFAULT_TRACE_SET.description})
-  --policies <list>    comma-separated: ${[...BUILTIN_POLICY_NAMES, OPTIMAL_POLICY_NAME].join(', ')} (default: all)
+  --policies <list>    comma-separated: ${[...BUILTIN_POLICY_NAMES, OPTIMAL_POLICY_NAME].join(', ')} (default: all);
+                       a policy may name its estimator: robustmpc+regression, rate+ewma (${ESTIMATOR_NAMES.join(', ')})
   --qoe <lin|log|hd>   QoE model (default lin)
   --mode <m>           pensieve | realistic (default realistic)
   --pensieve-quirks    RobustMPC as in Pensieve's code: next-chunk sizes, error history kept across traces
@@ -44,11 +45,16 @@ export async function run(args: string[]): Promise<void> {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  for (const name of names) {
-    if (name !== OPTIMAL_POLICY_NAME && !(BUILTIN_POLICY_NAMES as readonly string[]).includes(name)) {
-      throw new UsageError(`unknown policy '${name}' (known: ${[...BUILTIN_POLICY_NAMES, OPTIMAL_POLICY_NAME].join(', ')})`);
-    }
-  }
+  const pensieveQuirks = values['pensieve-quirks'] ?? false;
+  const specs = names
+    .filter((n) => n !== OPTIMAL_POLICY_NAME)
+    .map((n) => {
+      try {
+        return builtinPolicySpec(n, { qoe, pensieveQuirks });
+      } catch (error) {
+        throw new UsageError(error instanceof Error ? error.message : String(error));
+      }
+    });
   const bitratesKbps = values.bitrates?.split(',').map((s) => {
     const n = Number(s);
     if (!(n > 0)) throw new UsageError(`--bitrates: '${s}' is not a positive number`);
@@ -56,15 +62,12 @@ export async function run(args: string[]): Promise<void> {
   });
   const video = values.video === undefined ? createSyntheticVideo() : loadVideo(values.video, bitratesKbps ? { bitratesKbps } : {});
   const traces = values.traces === undefined ? defaultTraceSet() : loadTraces(values.traces);
-  const pensieveQuirks = values['pensieve-quirks'] ?? false;
   const progress = createProgressBar('eval');
   const startedMs = Date.now();
   const result = evaluate(video, traces, {
     mode,
     qoe,
-    policies: names
-      .filter((n): n is BuiltinPolicyName => n !== OPTIMAL_POLICY_NAME)
-      .map((n) => builtinPolicySpec(n, { qoe, pensieveQuirks })),
+    policies: specs,
     optimal: names.includes(OPTIMAL_POLICY_NAME),
     ...(values.chunks === undefined ? {} : { chunkCount: intOption(values.chunks, 'chunks', 48) }),
     onProgress: (done, total, label) => progress.update(done, total, label),
