@@ -1,0 +1,376 @@
+import type Hls from 'hls.js';
+import type { AbrComponentAPI, Fragment, Part, FragLoadedData, FragLoadingData, LevelLoadedData, LoaderStats } from 'hls.js';
+import type { DownloadSample } from '../../core/sample.js';
+import { sampleThroughputBps } from '../../core/sample.js';
+import { AbrkitError } from '../../core/errors.js';
+import { ladderFromBitrates } from '../../core/ladder.js';
+import { createAdapterCore, mapLadder, rungBounds, type AdapterCore, type AdapterOptions, type LadderMapping } from '../setup.js';
+
+/** HLS target duration to assume until a media playlist is loaded (the 6 s Apple recommends). */
+const UNKNOWN_SEGMENT_DURATION_S = 6;
+/** How often a download in flight is checked for abandonment (hls.js's own abandon timer uses 100 ms). */
+const ABANDON_CHECK_INTERVAL_MS = 100;
+/** Time-to-first-byte samples averaged for `bwEstimator.getEstimateTTFB()`. */
+const TTFB_WINDOW = 5;
+/** Time to first byte assumed before any was measured (hls.js's estimator assumes 100 ms too). */
+const DEFAULT_TTFB_MS = 100;
+/** hls.js's own default when `abrEwmaDefaultEstimate` is not configured (bit/s). */
+const FALLBACK_DEFAULT_ESTIMATE_BPS = 500_000;
+
+/**
+ * The part of hls.js's `EwmaBandWidthEstimator` that hls.js reads from an ABR controller
+ * (`hls.bandwidthEstimate`, `hls.ttfbEstimate`, `hls.abrEwmaDefaultEstimate`), answered from the core.
+ */
+export interface HlsBandwidthEstimatorView {
+  getEstimate(): number;
+  getEstimateTTFB(): number;
+  canEstimate(): boolean;
+  readonly defaultEstimate: number;
+  /** Present for callers that feed hls.js estimators directly; samples go to the core estimator. */
+  sample(durationMs: number, numBytes: number): void;
+  sampleTTFB(ttfbMs: number): void;
+  update(slow: number, fast: number): void;
+  destroy(): void;
+}
+
+interface CachedDecision {
+  readonly epoch: number;
+  readonly minLevel: number;
+  readonly maxLevel: number;
+  readonly level: number;
+}
+
+/**
+ * hls.js ABR controller backed by abrkit's core. hls.js constructs it with `new (hls)`, reads
+ * `nextAutoLevel` whenever its stream controller looks for the next fragment, and writes
+ * `nextAutoLevel` both to force a level (error recovery, emergency switch) and to echo back the level
+ * it just picked; an echo of our own answer is not a forced level.
+ *
+ * One decision per fragment: the answer is cached until the next main fragment has loaded (or the
+ * level bounds change), so the policy is asked once per segment as in the simulator.
+ */
+export class AbrkitHlsController implements Omit<AbrComponentAPI, 'bwEstimator'> {
+  readonly bwEstimator: HlsBandwidthEstimatorView;
+  readonly #hls: Hls;
+  readonly #core: AdapterCore;
+  readonly #options: AdapterOptions;
+  #mapping: LadderMapping;
+  #epoch = 0;
+  #cached: CachedDecision | null = null;
+  #forcedLevel = -1;
+  #lastLoadedLevel = -1;
+  #lastLoadedSn = -1;
+  #ttfbsMs: number[] = [];
+  #defaultEstimateBps: number;
+  #inFlight: { frag: Fragment; part: Part | null } | null = null;
+  #timer: ReturnType<typeof setInterval> | null = null;
+  #destroyed = false;
+
+  constructor(hls: Hls, options: AdapterOptions) {
+    this.#hls = hls;
+    this.#options = options;
+    this.#defaultEstimateBps = hls.config.abrEwmaDefaultEstimate || FALLBACK_DEFAULT_ESTIMATE_BPS;
+    // hls.js builds its ABR controller before its level controller: levels are unknown until MANIFEST_PARSED.
+    this.#mapping = mapLadder([], UNKNOWN_SEGMENT_DURATION_S);
+    this.#core = createAdapterCore(options, ladderFromBitrates([1], UNKNOWN_SEGMENT_DURATION_S));
+    this.bwEstimator = this.#createEstimatorView();
+    const events = (hls.constructor as typeof Hls).Events;
+    hls.on(events.MANIFEST_LOADING, this.#onManifestLoading);
+    hls.on(events.MANIFEST_PARSED, this.#onLevelsChanged);
+    hls.on(events.LEVELS_UPDATED, this.#onLevelsChanged);
+    hls.on(events.LEVEL_LOADED, this.#onLevelLoaded);
+    hls.on(events.MAX_AUTO_LEVEL_UPDATED, this.#invalidate);
+    hls.on(events.FRAG_LOADING, this.#onFragLoading);
+    hls.on(events.FRAG_LOADED, this.#onFragLoaded);
+  }
+
+  /** The core controller (for inspection and tests). */
+  get core(): AdapterCore {
+    return this.#core;
+  }
+
+  get firstAutoLevel(): number {
+    if (this.#levelCount() === 0) return 0;
+    return this.#decideLevel();
+  }
+
+  get forcedAutoLevel(): number {
+    return this.#forcedLevel;
+  }
+
+  get nextAutoLevel(): number {
+    if (this.#destroyed || this.#levelCount() === 0) return -1;
+    if (this.#forcedLevel !== -1) return this.#clampLevel(this.#forcedLevel);
+    return this.#decideLevel();
+  }
+
+  set nextAutoLevel(level: number) {
+    if (this.#destroyed || this.#levelCount() === 0) return;
+    const clamped = this.#clampLevel(level);
+    if (this.#forcedLevel === -1 && this.#cached !== null && this.#cached.epoch === this.#epoch && clamped === this.#cached.level) return;
+    this.#forcedLevel = clamped;
+  }
+
+  resetEstimator(abrEwmaDefaultEstimate?: number): void {
+    if (abrEwmaDefaultEstimate !== undefined && abrEwmaDefaultEstimate > 0) this.#defaultEstimateBps = abrEwmaDefaultEstimate;
+    this.#core.controller.estimator.reset();
+    this.#ttfbsMs = [];
+    this.#cached = null;
+  }
+
+  destroy(): void {
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    this.#clearTimer();
+    const events = (this.#hls.constructor as typeof Hls).Events;
+    const hls = this.#hls;
+    hls.off(events.MANIFEST_LOADING, this.#onManifestLoading);
+    hls.off(events.MANIFEST_PARSED, this.#onLevelsChanged);
+    hls.off(events.LEVELS_UPDATED, this.#onLevelsChanged);
+    hls.off(events.LEVEL_LOADED, this.#onLevelLoaded);
+    hls.off(events.MAX_AUTO_LEVEL_UPDATED, this.#invalidate);
+    hls.off(events.FRAG_LOADING, this.#onFragLoading);
+    hls.off(events.FRAG_LOADED, this.#onFragLoaded);
+    this.#inFlight = null;
+  }
+
+  // ---- decisions ----
+
+  #decideLevel(): number {
+    const { minAutoLevel, maxAutoLevel } = this.#hls;
+    const cached = this.#cached;
+    if (cached && cached.epoch === this.#epoch && cached.minLevel === minAutoLevel && cached.maxLevel === maxAutoLevel) return cached.level;
+    const mapping = this.#mapping;
+    const bounds = rungBounds(mapping, (i) => i >= minAutoLevel && i <= maxAutoLevel) ?? { min: 0, max: 0 };
+    const details = this.#hls.latestLevelDetails;
+    const isLive = details?.live ?? false;
+    let segmentsRemaining: number | null = null;
+    if (details && !isLive) {
+      const next = this.#lastLoadedSn < 0 ? details.startSN : this.#lastLoadedSn + 1;
+      segmentsRemaining = Math.max(1, details.endSN - next + 1);
+    }
+    const media = this.#hls.media;
+    const decision = this.#core.controller.decide({
+      segmentIndex: this.#epoch,
+      segmentsRemaining,
+      bufferS: this.#hls.mainForwardBufferInfo?.len ?? 0,
+      lastRungIndex: this.#lastLoadedLevel >= 0 ? (mapping.rungOf[this.#lastLoadedLevel] ?? null) : null,
+      playbackRate: media && media.playbackRate > 0 ? media.playbackRate : 1,
+      isLive,
+      minRungIndex: bounds.min,
+      maxRungIndex: bounds.max,
+    });
+    const level = mapping.playerIndexOf[decision.rungIndex] ?? minAutoLevel;
+    this.#cached = { epoch: this.#epoch, minLevel: minAutoLevel, maxLevel: maxAutoLevel, level };
+    return level;
+  }
+
+  /** Levels hls.js knows and abrkit has mapped (0 before the manifest is parsed). */
+  #levelCount(): number {
+    return this.#mapping.rungOf.length;
+  }
+
+  #clampLevel(level: number): number {
+    const { minAutoLevel, maxAutoLevel } = this.#hls;
+    return Math.min(Math.max(Math.round(level), minAutoLevel), Math.max(minAutoLevel, maxAutoLevel));
+  }
+
+  #invalidate = (): void => {
+    this.#cached = null;
+  };
+
+  // ---- ladder ----
+
+  #buildMapping(): LadderMapping {
+    const levels = this.#hls.levels ?? [];
+    const withDetails = levels.find((level) => level.details);
+    const durationS = withDetails?.details?.averagetargetduration || withDetails?.details?.targetduration || UNKNOWN_SEGMENT_DURATION_S;
+    return mapLadder(
+      levels.map((level, i) => ({
+        id: String(i),
+        bitrateBps: level.averageBitrate || level.bitrate || 1,
+        width: level.width,
+        height: level.height,
+        codecs: level.codecSet,
+      })),
+      durationS,
+    );
+  }
+
+  #onLevelsChanged = (): void => {
+    if ((this.#hls.levels ?? []).length === 0) return;
+    this.#mapping = this.#buildMapping();
+    this.#core.controller.setLadder(this.#mapping.ladder);
+    this.#forcedLevel = -1;
+    this.#cached = null;
+  };
+
+  #onManifestLoading = (): void => {
+    this.#clearTimer();
+    this.#inFlight = null;
+    this.#forcedLevel = -1;
+    this.#cached = null;
+    this.#lastLoadedLevel = -1;
+    this.#lastLoadedSn = -1;
+    this.#epoch = 0;
+    this.#core.controller.reset();
+  };
+
+  #onLevelLoaded = (_event: unknown, data: LevelLoadedData): void => {
+    const durationS = data.details.averagetargetduration || data.details.targetduration;
+    if (durationS > 0 && durationS !== this.#mapping.ladder.segmentDurationS) this.#onLevelsChanged();
+  };
+
+  // ---- samples ----
+
+  #onFragLoaded = (_event: unknown, data: FragLoadedData): void => {
+    const { frag, part } = data;
+    if (!isMainMedia(frag)) return;
+    if (this.#inFlight?.frag === frag) {
+      this.#clearTimer();
+      this.#inFlight = null;
+    }
+    const stats = part ? part.stats : frag.stats;
+    const sample = sampleFromStats(stats, frag.level, this.#mapping);
+    if (sample) {
+      this.#core.controller.addSample(sample);
+      if (sample.ttfbMs > 0) {
+        this.#ttfbsMs.push(sample.ttfbMs);
+        if (this.#ttfbsMs.length > TTFB_WINDOW) this.#ttfbsMs.shift();
+      }
+    }
+    // A bitrate-test fragment is measured but never played; it does not count as the previous rung.
+    if (!frag.bitrateTest) {
+      this.#lastLoadedLevel = frag.level;
+      if (typeof frag.sn === 'number' && !part) this.#lastLoadedSn = frag.sn;
+    }
+    if (frag.level === this.#forcedLevel) this.#forcedLevel = -1;
+    this.#epoch++;
+    this.#cached = null;
+  };
+
+  // ---- emergency abandonment ----
+
+  #onFragLoading = (_event: unknown, data: FragLoadingData): void => {
+    const { frag } = data;
+    if (!isMainMedia(frag) || frag.bitrateTest || !this.#core.abandonRule) return;
+    this.#inFlight = { frag, part: data.part ?? null };
+    this.#clearTimer();
+    this.#timer = setInterval(this.#checkAbandon, ABANDON_CHECK_INTERVAL_MS);
+  };
+
+  #checkAbandon = (): void => {
+    const inFlight = this.#inFlight;
+    const rule = this.#core.abandonRule;
+    const hls = this.#hls;
+    if (!inFlight || !rule || this.#destroyed) {
+      this.#clearTimer();
+      return;
+    }
+    const { frag, part } = inFlight;
+    const stats = part ? part.stats : frag.stats;
+    if (stats.aborted || (stats.total > 0 && stats.loaded >= stats.total) || stats.loading.end > 0) {
+      this.#clearTimer();
+      this.#inFlight = null;
+      return;
+    }
+    if (!hls.autoLevelEnabled || !hls.media) return;
+    const mapping = this.#mapping;
+    const rung = mapping.rungOf[frag.level];
+    const bounds = rungBounds(mapping, (i) => i >= hls.minAutoLevel && i <= hls.maxAutoLevel);
+    if (rung === undefined || bounds === null) return;
+    const nowMs = performance.now();
+    const elapsedMs = nowMs - stats.loading.start;
+    const ttfbMs = stats.loading.first > 0 ? stats.loading.first - stats.loading.start : elapsedMs;
+    const durationS = part ? part.duration : frag.duration;
+    const expectedBytes = (mapping.ladder.renditions[rung]!.bitrateBps * durationS) / 8;
+    const playbackRate = hls.media.playbackRate > 0 ? hls.media.playbackRate : 1;
+    const bufferS = (hls.mainForwardBufferInfo?.len ?? 0) / playbackRate;
+    const ladder = { ...mapping.ladder, segmentDurationS: durationS };
+    const target = rule({
+      ladder,
+      segmentIndex: this.#epoch,
+      rungIndex: rung,
+      bytesLoaded: stats.loaded,
+      bytesTotal: stats.total > stats.loaded ? stats.total : Math.max(expectedBytes, stats.loaded + 1),
+      elapsedMs,
+      ttfbMs,
+      bufferS,
+      minRungIndex: bounds.min,
+    });
+    if (target === null || target >= rung) return;
+    const level = mapping.playerIndexOf[target];
+    if (level === undefined) return;
+    this.#clearTimer();
+    this.#inFlight = null;
+    // What arrived so far is the freshest view of the link: feed it before the next decision.
+    if (stats.loaded > 0) {
+      const sample: DownloadSample = { bytes: stats.loaded, durationMs: elapsedMs, ttfbMs: Math.min(ttfbMs, elapsedMs), startMs: stats.loading.start, endMs: nowMs, rungIndex: rung };
+      this.#core.controller.addSample(sample);
+    }
+    this.#options.onAbandon?.({ fromRungIndex: rung, toRungIndex: target, bytesLoaded: stats.loaded, elapsedMs, bufferS });
+    this.#forcedLevel = level;
+    this.#cached = null;
+    hls.nextLoadLevel = level;
+    frag.abortRequests();
+    const events = (hls.constructor as typeof Hls).Events;
+    hls.trigger(events.FRAG_LOAD_EMERGENCY_ABORTED, { frag, part, stats });
+  };
+
+  #clearTimer(): void {
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer = null;
+  }
+
+  #createEstimatorView(): HlsBandwidthEstimatorView {
+    const core = this.#core;
+    const defaultEstimateBps = () => this.#defaultEstimateBps;
+    const view: HlsBandwidthEstimatorView = {
+      getEstimate: () => core.controller.prediction()?.throughputBps ?? this.#defaultEstimateBps,
+      getEstimateTTFB: () => {
+        const ttfbs = this.#ttfbsMs;
+        if (ttfbs.length === 0) return DEFAULT_TTFB_MS;
+        return ttfbs.reduce((sum, t) => sum + t, 0) / ttfbs.length;
+      },
+      canEstimate: () => core.controller.prediction() !== null,
+      get defaultEstimate() {
+        return defaultEstimateBps();
+      },
+      sample: (durationMs, numBytes) => {
+        const endMs = core.clock.nowMs();
+        core.controller.addSample({ bytes: numBytes, durationMs, ttfbMs: 0, startMs: endMs - durationMs, endMs });
+      },
+      sampleTTFB: () => undefined,
+      update: () => undefined,
+      destroy: () => undefined,
+    };
+    return view;
+  }
+}
+
+function isMainMedia(frag: Fragment): boolean {
+  return String(frag.type) === 'main' && frag.sn !== 'initSegment';
+}
+
+/** A sample from hls.js loader stats: request start to last byte, with the time to first byte. */
+function sampleFromStats(stats: LoaderStats, level: number, mapping: LadderMapping): DownloadSample | null {
+  const { start, first, end } = stats.loading;
+  if (!(end > start) || stats.aborted) return null;
+  const sample: DownloadSample = {
+    bytes: stats.loaded,
+    durationMs: end - start,
+    ttfbMs: first >= start ? first - start : 0,
+    startMs: start,
+    endMs: end,
+    ...(mapping.rungOf[level] !== undefined ? { rungIndex: mapping.rungOf[level] } : {}),
+  };
+  return Number.isFinite(sampleThroughputBps(sample)) ? sample : null;
+}
+
+/** Checks a value is an hls.js instance closely enough to drive, before playback starts. */
+export function assertHlsLike(hls: unknown): asserts hls is Hls {
+  const candidate = hls as { on?: unknown; config?: unknown } | null;
+  if (!candidate || typeof candidate.on !== 'function' || typeof candidate.config !== 'object') {
+    throw new AbrkitError('invalid-options', 'hls adapter: constructed without an hls.js instance');
+  }
+}

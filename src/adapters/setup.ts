@@ -1,0 +1,156 @@
+import type { AbrPolicy } from '../core/policy.js';
+import type { ThroughputEstimator } from '../core/estimator.js';
+import type { Clock } from '../core/clock.js';
+import type { Ladder } from '../core/ladder.js';
+import type { AbandonOptions, AbandonRule } from '../core/abandon.js';
+import { AbrController, type ControllerEvent } from '../core/controller.js';
+import { createAbandonRule } from '../core/abandon.js';
+import { invalidOptions } from '../core/errors.js';
+import { createHarmonicMeanEstimator } from '../estimators/harmonic.js';
+import { withPredictionErrors } from '../estimators/prediction-errors.js';
+import { createRatePolicy } from '../policies/rate.js';
+import { createBbaPolicy } from '../policies/bba.js';
+import { createBolaPolicy } from '../policies/bola.js';
+import { createRobustMpcPolicy } from '../policies/robustmpc.js';
+
+export const ADAPTER_POLICY_NAMES = ['rate', 'bba', 'bola', 'robustmpc'] as const;
+export type AdapterPolicyName = (typeof ADAPTER_POLICY_NAMES)[number];
+
+/** A download the adapter gave up on for a lower rung (emergency switch-down). */
+export interface AbandonEvent {
+  readonly fromRungIndex: number;
+  readonly toRungIndex: number;
+  readonly bytesLoaded: number;
+  readonly elapsedMs: number;
+  readonly bufferS: number;
+}
+
+/** Options shared by the hls.js and shaka-player adapters. */
+export interface AdapterOptions {
+  /** A built-in policy by name, or any `AbrPolicy`. */
+  readonly policy?: AdapterPolicyName | AbrPolicy;
+  /** Default: a 5-sample harmonic mean (with prediction errors for RobustMPC), as in the simulator. */
+  readonly estimator?: ThroughputEstimator;
+  /** Forwarded to the core controller: decisions, rejected samples, policy failures (attach telemetry here). */
+  readonly onEvent?: (event: ControllerEvent) => void;
+  /** Called when a download in flight is abandoned for a lower rung. */
+  readonly onAbandon?: (event: AbandonEvent) => void;
+  /** Default: a `performance.now()` clock (the same timeline as the players' request stats). */
+  readonly clock?: Clock;
+  /** Emergency abandonment: options for the core rule, or `false` to never abandon. */
+  readonly abandon?: Partial<AbandonOptions> | false;
+}
+
+export const ADAPTER_DEFAULTS = Object.freeze({ policy: 'bola' as AdapterPolicyName });
+
+/** The browser's monotonic clock. Only adapters create it; the core never reads `performance`. */
+export function performanceClock(): Clock {
+  return { nowMs: () => performance.now() };
+}
+
+/**
+ * A built-in policy and the estimator it is evaluated with, as in the simulator's built-in specs
+ * (5-sample harmonic mean; RobustMPC adds its prediction-error bound; no Pensieve quirks).
+ */
+export function createNamedPolicy(name: AdapterPolicyName): { policy: AbrPolicy; estimator: ThroughputEstimator } {
+  const harmonic = () => createHarmonicMeanEstimator({ windowSize: 5 });
+  switch (name) {
+    case 'rate':
+      return { policy: createRatePolicy(), estimator: harmonic() };
+    case 'bba':
+      return { policy: createBbaPolicy(), estimator: harmonic() };
+    case 'bola':
+      return { policy: createBolaPolicy(), estimator: harmonic() };
+    case 'robustmpc':
+      return { policy: createRobustMpcPolicy({ qoe: 'lin' }), estimator: withPredictionErrors(harmonic(), { windowSize: 5 }) };
+    default:
+      throw invalidOptions('adapter', `unknown policy '${String(name)}' (known: ${ADAPTER_POLICY_NAMES.join(', ')})`);
+  }
+}
+
+/** What an adapter needs from the core: a controller and an abandonment rule (or none). */
+export interface AdapterCore {
+  readonly controller: AbrController;
+  readonly abandonRule: AbandonRule | null;
+  readonly clock: Clock;
+}
+
+/**
+ * Builds the core behind an adapter, from the same policy constructors and estimator the simulator's
+ * built-in specs use (RobustMPC with the Pensieve quirks off). Rejects unknown names with
+ * `invalid-options` before the player starts, never mid-playback.
+ */
+export function createAdapterCore(options: AdapterOptions, initialLadder: Ladder): AdapterCore {
+  const policyOption = options.policy ?? ADAPTER_DEFAULTS.policy;
+  let policy: AbrPolicy;
+  let estimator = options.estimator;
+  if (typeof policyOption === 'string') {
+    const named = createNamedPolicy(policyOption);
+    policy = named.policy;
+    estimator ??= named.estimator;
+  } else if (policyOption && typeof policyOption.decide === 'function') {
+    policy = policyOption;
+    estimator ??= createHarmonicMeanEstimator({ windowSize: 5 });
+  } else {
+    throw invalidOptions('adapter', 'policy must be a policy name or an object with decide(context)');
+  }
+  if (options.abandon !== undefined && options.abandon !== false && typeof options.abandon !== 'object') {
+    throw invalidOptions('adapter', 'abandon must be an options object or false');
+  }
+  const clock = options.clock ?? performanceClock();
+  const controller = new AbrController({ ladder: initialLadder, policy, estimator, clock, onEvent: options.onEvent });
+  const abandonRule = options.abandon === false ? null : createAbandonRule(options.abandon ?? {});
+  return { controller, abandonRule, clock };
+}
+
+/**
+ * Maps a player's renditions (in the player's order) to a core ladder sorted by bitrate, and back.
+ * `rungOf[playerIndex]` is the rung; `playerIndexOf[rung]` the player's index.
+ */
+export interface LadderMapping {
+  readonly ladder: Ladder;
+  readonly rungOf: readonly number[];
+  readonly playerIndexOf: readonly number[];
+}
+
+export interface PlayerRendition {
+  readonly bitrateBps: number;
+  readonly width?: number;
+  readonly height?: number;
+  readonly codecs?: string;
+  readonly id: string;
+}
+
+export function mapLadder(renditions: readonly PlayerRendition[], segmentDurationS: number): LadderMapping {
+  const order = renditions.map((_, i) => i).sort((a, b) => renditions[a]!.bitrateBps - renditions[b]!.bitrateBps || a - b);
+  const rungOf: number[] = new Array<number>(renditions.length);
+  order.forEach((playerIndex, rung) => {
+    rungOf[playerIndex] = rung;
+  });
+  const ladder: Ladder = {
+    renditions: order.map((i) => {
+      const r = renditions[i]!;
+      return {
+        id: r.id,
+        bitrateBps: r.bitrateBps,
+        ...(r.width ? { width: r.width } : {}),
+        ...(r.height ? { height: r.height } : {}),
+        ...(r.codecs ? { codecs: r.codecs } : {}),
+      };
+    }),
+    segmentDurationS,
+  };
+  return { ladder, rungOf, playerIndexOf: order };
+}
+
+/** Lowest and highest rung among the allowed player indices; `null` when none is allowed. */
+export function rungBounds(mapping: LadderMapping, allowed: (playerIndex: number) => boolean): { min: number; max: number } | null {
+  let min = Infinity;
+  let max = -Infinity;
+  mapping.rungOf.forEach((rung, playerIndex) => {
+    if (!allowed(playerIndex)) return;
+    min = Math.min(min, rung);
+    max = Math.max(max, rung);
+  });
+  return min === Infinity ? null : { min, max };
+}

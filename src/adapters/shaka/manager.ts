@@ -1,0 +1,324 @@
+import type shaka from 'shaka-player';
+import type { DownloadSample } from '../../core/sample.js';
+import { createAdapterCore, mapLadder, type AdapterCore, type AdapterOptions, type LadderMapping } from '../setup.js';
+import { ladderFromBitrates } from '../../core/ladder.js';
+
+type Variant = shaka.extern.Variant;
+type Restrictions = shaka.extern.Restrictions;
+type AbrConfiguration = shaka.extern.AbrConfiguration;
+type Request = shaka.extern.Request;
+type RequestContext = shaka.extern.RequestContext;
+
+/** Segment duration assumed until a downloaded segment tells us (DASH/HLS packagers commonly use 4-6 s). */
+const UNKNOWN_SEGMENT_DURATION_S = 4;
+/** shaka's `AdvancedRequestType.INIT_SEGMENT` (numeric enum in shaka 5; read, not imported, so shaka stays optional). */
+const INIT_SEGMENT_REQUEST_TYPE = 0;
+/** shaka's own default estimate when `abr.defaultBandwidthEstimate` is not configured (bit/s). */
+const FALLBACK_DEFAULT_ESTIMATE_BPS = 1e6;
+
+/** Bytes and time of one request so far, summed over the chunks shaka reports. */
+interface RequestAggregate {
+  readonly request: Request | undefined;
+  readonly startMs: number;
+  bytes: number;
+  durationMs: number;
+  readonly ttfbMs: number;
+  readonly contentType: string;
+  readonly rungIndex: number | undefined;
+  readonly segmentDurationS: number | undefined;
+  readonly segmentEndS: number | undefined;
+}
+
+/**
+ * shaka-player `AbrManager` backed by abrkit's core.
+ *
+ * shaka calls `segmentDownloaded` once per chunk of a streamed response (each carrying that chunk's
+ * bytes and time since the previous report), not once per segment. The manager sums the chunks of a
+ * request into one sample, which it completes when the next request of the same content type starts
+ * (shaka gives no end-of-response signal) or when shaka stops the manager. While a video segment is in
+ * flight, each chunk also runs the core's emergency abandonment rule; a switch-down is handed to shaka,
+ * whose streaming engine aborts the request in flight when the new stream is quicker to fetch.
+ */
+export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
+  readonly #options: AdapterOptions;
+  readonly #core: AdapterCore;
+  #switch: shaka.extern.AbrManager.SwitchCallback | null = null;
+  #variants: Variant[] = [];
+  #mapping: LadderMapping;
+  #config: AbrConfiguration | null = null;
+  #enabled = false;
+  #playbackRate = 1;
+  #media: HTMLMediaElement | null = null;
+  #segmentDurationS = UNKNOWN_SEGMENT_DURATION_S;
+  #lastRungIndex: number | null = null;
+  #segmentIndex = 0;
+  #inFlight = new Map<string, RequestAggregate>();
+
+  constructor(options: AdapterOptions = {}) {
+    this.#options = options;
+    this.#mapping = mapLadder([], UNKNOWN_SEGMENT_DURATION_S);
+    this.#core = createAdapterCore(options, ladderFromBitrates([1], UNKNOWN_SEGMENT_DURATION_S));
+  }
+
+  /** The core controller (for inspection and tests). */
+  get core(): AdapterCore {
+    return this.#core;
+  }
+
+  init(switchCallback: shaka.extern.AbrManager.SwitchCallback, _disableStreamCallback: shaka.extern.AbrManager.DisableStreamCallback): void {
+    this.#switch = switchCallback;
+  }
+
+  stop(): void {
+    for (const aggregate of [...this.#inFlight.values()]) this.#complete(aggregate);
+    this.#switch = null;
+    this.#enabled = false;
+    this.#variants = [];
+    this.#media = null;
+    this.#playbackRate = 1;
+    this.#lastRungIndex = null;
+    this.#segmentIndex = 0;
+  }
+
+  release(): void {
+    this.stop();
+    this.#core.controller.reset();
+  }
+
+  configure(config: AbrConfiguration): void {
+    this.#config = config;
+  }
+
+  enable(): void {
+    this.#enabled = true;
+  }
+
+  disable(): void {
+    this.#enabled = false;
+  }
+
+  setMediaElement(mediaElement: HTMLMediaElement | null): void {
+    this.#media = mediaElement;
+  }
+
+  setCmsdManager(_cmsdManager: shaka.util.CmsdManager | null): void {
+    // CMSD hints are not used by abrkit's policies; the manager decides from its own samples.
+  }
+
+  playbackRateChanged(rate: number): void {
+    this.#playbackRate = Number.isFinite(rate) && rate !== 0 ? Math.abs(rate) : 1;
+  }
+
+  getBandwidthEstimate(): number {
+    return this.#core.controller.prediction()?.throughputBps ?? (this.#config?.defaultBandwidthEstimate || FALLBACK_DEFAULT_ESTIMATE_BPS);
+  }
+
+  setVariants(variants: Variant[], _isLowLatency: boolean): boolean {
+    const same = variants.length === this.#variants.length && variants.every((v, i) => v === this.#variants[i]);
+    if (same) return false;
+    const previous = this.#lastRungIndex === null ? null : this.#variants[this.#mapping.playerIndexOf[this.#lastRungIndex] ?? -1];
+    this.#variants = [...variants];
+    this.#rebuildLadder();
+    this.#lastRungIndex = previous ? (this.#mapping.rungOf[this.#variants.indexOf(previous)] ?? null) : null;
+    return true;
+  }
+
+  chooseVariant(_preferFastSwitching?: boolean): Variant {
+    const rung = this.#decide();
+    const variant = this.#variants[this.#mapping.playerIndexOf[rung] ?? 0]!;
+    this.#lastRungIndex = rung;
+    return variant;
+  }
+
+  trySuggestStreams(): void {
+    this.#suggest();
+  }
+
+  segmentDownloaded(deltaTimeMs: number, numBytes: number, allowSwitch: boolean, request?: Request, context?: RequestContext): void {
+    if (context?.type === INIT_SEGMENT_REQUEST_TYPE) return;
+    const contentType = context?.stream?.type ?? 'unknown';
+    const nowMs = this.#core.clock.nowMs();
+    let aggregate = this.#inFlight.get(contentType);
+    if (aggregate && (request === undefined || aggregate.request !== request)) {
+      this.#complete(aggregate);
+      aggregate = undefined;
+      if (allowSwitch) this.#suggest();
+    }
+    if (!aggregate) {
+      const segment = context?.segment ?? null;
+      const durationS = segment ? segment.getEndTime() - segment.getStartTime() : undefined;
+      const variantIndex = this.#variants.findIndex((v) => v.video === context?.stream || v.audio === context?.stream);
+      aggregate = {
+        request,
+        startMs: nowMs - deltaTimeMs,
+        bytes: 0,
+        durationMs: 0,
+        ttfbMs: request?.timeToFirstByte ?? 0,
+        contentType,
+        rungIndex: contentType === 'video' && variantIndex >= 0 ? this.#mapping.rungOf[variantIndex] : undefined,
+        segmentDurationS: durationS && durationS > 0 ? durationS : undefined,
+        segmentEndS: segment ? segment.getEndTime() : undefined,
+      };
+      this.#inFlight.set(contentType, aggregate);
+    }
+    aggregate.bytes += numBytes;
+    aggregate.durationMs += deltaTimeMs;
+    if (request === undefined) {
+      // Without a request object there is nothing to join chunks by: each report is a sample.
+      this.#complete(aggregate);
+      if (allowSwitch) this.#suggest();
+      return;
+    }
+    if (contentType === 'video' && allowSwitch) this.#checkAbandon(aggregate);
+  }
+
+  // ---- internals ----
+
+  #complete(aggregate: RequestAggregate): void {
+    if (this.#inFlight.get(aggregate.contentType) === aggregate) this.#inFlight.delete(aggregate.contentType);
+    if (aggregate.durationMs <= 0 || aggregate.bytes <= 0) return;
+    const sample: DownloadSample = {
+      bytes: aggregate.bytes,
+      durationMs: aggregate.durationMs,
+      ttfbMs: Math.min(aggregate.ttfbMs, aggregate.durationMs),
+      startMs: aggregate.startMs,
+      endMs: aggregate.startMs + aggregate.durationMs,
+      ...(aggregate.rungIndex !== undefined ? { rungIndex: aggregate.rungIndex } : {}),
+    };
+    this.#core.controller.addSample(sample);
+    if (aggregate.contentType === 'video') {
+      this.#segmentIndex++;
+      if (aggregate.segmentDurationS !== undefined && Math.abs(aggregate.segmentDurationS - this.#segmentDurationS) > 0.05) {
+        this.#segmentDurationS = aggregate.segmentDurationS;
+        this.#rebuildLadder();
+      }
+    }
+  }
+
+  #suggest(): void {
+    if (!this.#enabled || !this.#switch || this.#variants.length === 0) return;
+    const previous = this.#lastRungIndex;
+    const rung = this.#decide();
+    this.#lastRungIndex = rung;
+    if (rung !== previous) this.#switch(this.#variants[this.#mapping.playerIndexOf[rung] ?? 0]!, false);
+  }
+
+  #checkAbandon(aggregate: RequestAggregate): void {
+    const rule = this.#core.abandonRule;
+    const rung = aggregate.rungIndex;
+    if (!rule || rung === undefined || !this.#enabled || !this.#switch) return;
+    const bounds = this.#bounds();
+    const segmentDurationS = aggregate.segmentDurationS ?? this.#segmentDurationS;
+    const ladder = { ...this.#mapping.ladder, segmentDurationS };
+    const bufferS = this.#bufferS() / this.#playbackRate;
+    const expectedBytes = (ladder.renditions[rung]!.bitrateBps * segmentDurationS) / 8;
+    const target = rule({
+      ladder,
+      segmentIndex: this.#segmentIndex,
+      rungIndex: rung,
+      bytesLoaded: aggregate.bytes,
+      bytesTotal: Math.max(expectedBytes, aggregate.bytes + 1),
+      elapsedMs: aggregate.durationMs,
+      ttfbMs: Math.min(aggregate.ttfbMs, aggregate.durationMs),
+      bufferS,
+      minRungIndex: bounds.min,
+    });
+    if (target === null || target >= rung) return;
+    this.#options.onAbandon?.({ fromRungIndex: rung, toRungIndex: target, bytesLoaded: aggregate.bytes, elapsedMs: aggregate.durationMs, bufferS });
+    // The partial download is the freshest view of the link.
+    this.#complete(aggregate);
+    this.#lastRungIndex = target;
+    this.#switch(this.#variants[this.#mapping.playerIndexOf[target] ?? 0]!, false);
+  }
+
+  #decide(): number {
+    if (this.#variants.length === 0) throw new Error('abrkit shaka manager: chooseVariant called before setVariants');
+    const bounds = this.#bounds();
+    const media = this.#media;
+    let segmentsRemaining: number | null = null;
+    const isLive = media !== null && !Number.isFinite(media.duration);
+    if (media && Number.isFinite(media.duration) && media.duration > 0) {
+      segmentsRemaining = Math.max(1, Math.ceil((media.duration - media.currentTime - this.#bufferS()) / this.#segmentDurationS));
+    }
+    const decision = this.#core.controller.decide({
+      segmentIndex: this.#segmentIndex,
+      segmentsRemaining,
+      bufferS: this.#bufferS(),
+      lastRungIndex: this.#lastRungIndex,
+      playbackRate: this.#playbackRate,
+      isLive,
+      minRungIndex: bounds.min,
+      maxRungIndex: bounds.max,
+    });
+    return this.#nearestAllowed(decision.rungIndex);
+  }
+
+  /** Rung bounds of the variants shaka and the restrictions allow; the lowest rung if none is. */
+  #bounds(): { min: number; max: number } {
+    const allowed = this.#allowedRungs();
+    if (allowed.length === 0) return { min: 0, max: 0 };
+    return { min: allowed[0]!, max: allowed[allowed.length - 1]! };
+  }
+
+  #allowedRungs(): number[] {
+    const restrictions = this.#config?.restrictions;
+    const rungs: number[] = [];
+    this.#mapping.playerIndexOf.forEach((playerIndex, rung) => {
+      const variant = this.#variants[playerIndex];
+      if (variant && isPlayable(variant) && (!restrictions || meetsRestrictions(variant, restrictions))) rungs.push(rung);
+    });
+    return rungs;
+  }
+
+  /** Restrictions need not carve a contiguous range out of the ladder: snap down to an allowed rung. */
+  #nearestAllowed(rung: number): number {
+    const allowed = this.#allowedRungs();
+    if (allowed.length === 0 || allowed.includes(rung)) return allowed.length === 0 ? 0 : rung;
+    const below = allowed.filter((r) => r < rung);
+    return below.length > 0 ? below[below.length - 1]! : allowed[0]!;
+  }
+
+  #bufferS(): number {
+    const media = this.#media;
+    if (!media) return 0;
+    const { buffered, currentTime } = media;
+    for (let i = 0; i < buffered.length; i++) {
+      // 0.1 s tolerance: a playhead resting a hair before a range's start still has that range ahead.
+      if (buffered.start(i) <= currentTime + 0.1 && currentTime < buffered.end(i)) return buffered.end(i) - currentTime;
+    }
+    return 0;
+  }
+
+  #rebuildLadder(): void {
+    this.#mapping = mapLadder(
+      this.#variants.map((variant, i) => ({
+        id: String(variant.id ?? i),
+        bitrateBps: variant.bandwidth > 0 ? variant.bandwidth : 1,
+        width: variant.video?.width,
+        height: variant.video?.height,
+        codecs: variant.video?.codecs,
+      })),
+      this.#segmentDurationS,
+    );
+    if (this.#variants.length > 0) this.#core.controller.setLadder(this.#mapping.ladder);
+  }
+}
+
+function isPlayable(variant: Variant): boolean {
+  return variant.allowedByApplication !== false && variant.allowedByKeySystem !== false && !(variant.disabledUntilTime > Date.now() / 1000);
+}
+
+/** `config.restrictions` as shaka documents them: bandwidth on the variant, size and frame rate on its video. */
+export function meetsRestrictions(variant: Variant, r: Restrictions): boolean {
+  const within = (value: number | null | undefined, min: number, max: number) => value === null || value === undefined || (value >= min && value <= max);
+  const video = variant.video;
+  const audio = variant.audio;
+  return (
+    within(variant.bandwidth, r.minBandwidth, r.maxBandwidth) &&
+    within(video?.width, r.minWidth, r.maxWidth) &&
+    within(video?.height, r.minHeight, r.maxHeight) &&
+    within(video && video.width && video.height ? video.width * video.height : undefined, r.minPixels, r.maxPixels) &&
+    within(video?.frameRate, r.minFrameRate, r.maxFrameRate) &&
+    within(audio?.channelsCount, r.minChannelsCount, r.maxChannelsCount)
+  );
+}
