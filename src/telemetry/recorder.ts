@@ -16,7 +16,7 @@ import {
   type VisibilityState,
 } from './schema.js';
 import { createMemoryStore, openTelemetryStore, type StoreStatus, type TelemetryStore } from './store.js';
-import { checkEndpoint, createUploadSink, type UploadOptions, type UploadSink, type UploadStats } from './upload.js';
+import { checkEndpoint, createUploadSink, UPLOAD_DEFAULTS, type UploadOptions, type UploadSink, type UploadStats } from './upload.js';
 import { browserLifecycle, defaultIdSource, REAL_TIMERS, type PageLifecycle, type Timers } from './env.js';
 
 export interface TelemetryOptions {
@@ -222,23 +222,31 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
     return taken;
   }
 
-  async function writeRows(taken: QueuedEvent[], batchKey?: string): Promise<void> {
+  async function writeRows(taken: QueuedEvent[], batchKey?: string, unloading = false): Promise<void> {
     const target = store;
     if (!target || taken.length === 0) return;
     const rows = taken.map((q) => ({ sid: q.sid, seq: q.seq, line: JSON.stringify(q.event) }));
+    let result: { written: number; evicted: number; droppedOnQuota: number };
     try {
-      const result = await target.append(rows, batchKey);
-      written += result.written;
-      droppedOnQuota += result.droppedOnQuota;
-      evicted += result.evicted;
-      unreportedDrops += result.droppedOnQuota;
-      unreportedEvictions += result.evicted;
-      if (result.written > 0) sink?.kick();
+      result = await target.append(rows, batchKey, unloading);
     } catch (error) {
       fail(error);
-      droppedOnQuota += rows.length;
-      unreportedDrops += rows.length;
+      result = { written: 0, evicted: 0, droppedOnQuota: rows.length };
     }
+    written += result.written;
+    droppedOnQuota += result.droppedOnQuota;
+    evicted += result.evicted;
+    unreportedDrops += result.droppedOnQuota;
+    unreportedEvictions += result.evicted;
+    if (result.written === 0 && result.droppedOnQuota > 0) {
+      // A loss event lost with the rest: what it reported is carried to the next one.
+      for (const q of taken) {
+        if (q.event.type !== 'loss') continue;
+        unreportedDrops += q.event.droppedOnQuota;
+        unreportedEvictions += q.event.evicted;
+      }
+    }
+    if (result.written > 0) sink?.kick();
   }
 
   function flush(): Promise<void> {
@@ -254,27 +262,41 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
     return writing;
   }
 
-  /** Pagehide: the queue goes out at once as a beacon batch, and into the store under the same key. */
+  /**
+   * Pagehide: the queue goes out at once as a beacon batch, and into the store under the same key
+   * (so a later resend of the stored copy is a duplicate the collector drops). Both start
+   * synchronously: nothing that waits on a callback survives the page.
+   */
   function flushForUnload(): void {
     if (qoe.segments > 0 || qoe.stalls > 0) pushSummary();
+    if (flushTimer !== null) {
+      timers.clearTimeout(flushTimer);
+      flushTimer = null;
+    }
     if (!store) return;
     const taken = takeQueue();
-    if (sink && taken.length > 0) {
-      const key = idSource();
-      const beaconed: QueuedEvent[] = [];
+    if (taken.length === 0) return;
+    const pending: Promise<void>[] = [];
+    let rest = taken;
+    if (sink) {
+      const budgetBytes = options.upload?.maxBatchBytes ?? UPLOAD_DEFAULTS.maxBatchBytes;
+      const lines: string[] = [];
       let bytes = 0;
-      let i = 0;
-      for (; i < taken.length; i++) {
-        const size = JSON.stringify(taken[i].event).length + 1;
-        if (bytes + size > (options.upload?.maxBatchBytes ?? 60_000)) break;
-        bytes += size;
-        beaconed.push(taken[i]);
+      for (const q of taken) {
+        const line = JSON.stringify(q.event);
+        if (bytes + line.length + 1 > budgetBytes) break;
+        bytes += line.length + 1;
+        lines.push(line);
       }
-      sink.beacon(key, beaconed.map((q) => JSON.stringify(q.event)));
-      writing = writing.then(() => writeRows(beaconed, key)).then(() => writeRows(taken.slice(i))).catch(fail);
-    } else {
-      writing = writing.then(() => writeRows(taken)).catch(fail);
+      if (lines.length > 0) {
+        const key = idSource();
+        sink.beacon(key, lines);
+        pending.push(writeRows(taken.slice(0, lines.length), key, true));
+        rest = taken.slice(lines.length);
+      }
     }
+    pending.push(writeRows(rest, undefined, true));
+    writing = Promise.all([writing, ...pending]).then(() => undefined, fail);
   }
 
   function pushSummary(): void {

@@ -40,8 +40,13 @@ export type StoreStatus =
 
 export interface TelemetryStore {
   readonly status: StoreStatus;
-  /** Appends rows in one transaction; `batch` pre-assigns them to a batch (the pagehide beacon). */
-  append(rows: readonly { sid: string; seq: number; line: string }[], batch?: string): Promise<AppendResult>;
+  /**
+   * Appends rows in one transaction; `batch` pre-assigns them to a batch (the pagehide beacon).
+   * `unloading`: the page is going away, so every request is issued synchronously and the
+   * transaction committed at once (a transaction still waiting on script when the page dies is
+   * aborted); the ring-buffer trim is left to the next write.
+   */
+  append(rows: readonly { sid: string; seq: number; line: string }[], batch?: string, unloading?: boolean): Promise<AppendResult>;
   /**
    * The next batch to send: the oldest batch already claimed (resent with its key), else up to
    * `maxEvents` / `maxBytes` of unclaimed rows, oldest first, claimed under `newKey()`.
@@ -113,8 +118,20 @@ class IdbStore implements TelemetryStore {
     this.#maxRows = maxRows;
   }
 
-  async append(rows: readonly { sid: string; seq: number; line: string }[], batch?: string): Promise<AppendResult> {
+  async append(rows: readonly { sid: string; seq: number; line: string }[], batch?: string, unloading = false): Promise<AppendResult> {
     if (rows.length === 0) return { written: 0, evicted: 0, droppedOnQuota: 0 };
+    if (unloading) {
+      const tx = this.#db.transaction('events', 'readwrite', { durability: 'relaxed' });
+      const adds = rows.map((row) => tx.store.add(batch === undefined ? { ...row } : { ...row, batch }));
+      tx.commit();
+      try {
+        await Promise.all([...adds, tx.done]);
+        return { written: rows.length, evicted: 0, droppedOnQuota: 0 };
+      } catch (error) {
+        if (!isQuotaError(error)) throw error;
+        return { written: 0, evicted: 0, droppedOnQuota: rows.length };
+      }
+    }
     try {
       const evicted = await this.#write(rows, batch, 0);
       return { written: rows.length, evicted, droppedOnQuota: 0 };

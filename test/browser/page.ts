@@ -1,0 +1,85 @@
+/**
+ * The test page: real IndexedDB, real timers, the page's own lifecycle. The runner (run.ts)
+ * drives it through `window.harness`. With `?e2e=<endpoint>` it starts a recording session that
+ * uploads to the collector on load, and notes each session's event count in localStorage at pagehide.
+ */
+import { createTelemetry, exportTelemetry, type Telemetry, type TelemetryOptions, type TelemetryStatus } from '../../src/telemetry.js';
+
+const clock = { nowMs: () => performance.now() };
+let telemetry: Telemetry | null = null;
+let generator: ReturnType<typeof setInterval> | null = null;
+export const SESSIONS_KEY = 'abrkit-test-sessions';
+
+const harness = {
+  async start(options: Partial<Omit<TelemetryOptions, 'clock'>> = {}): Promise<TelemetryStatus> {
+    telemetry = createTelemetry({ clock, ...options });
+    await telemetry.ready;
+    return telemetry.status();
+  },
+  /** Records `count` events; `padBytes` pads each with an error message of that length. */
+  record(count: number, padBytes = 0): number {
+    const t = telemetry!;
+    const pad = 'x'.repeat(padBytes);
+    for (let i = 0; i < count; i++) {
+      if (padBytes > 0) t.recordPlayback({ kind: 'error', code: 'pad', message: pad });
+      else if (i % 3 === 0) t.recordSegment({ url: `https://cdn.example/seg-${i}.m4s?token=abc`, bytes: 400_000 + i, startMs: clock.nowMs() - 300, ttfbMs: 40, durationMs: 300, rungIndex: i % 4, segmentIndex: i });
+      else t.recordPlayback({ kind: i % 3 === 1 ? 'play' : 'pause', positionMs: i * 100 });
+    }
+    return t.status().recorded;
+  },
+  startGenerator(intervalMs: number, perTick: number, maxEvents: number): void {
+    let made = 0;
+    generator = setInterval(() => {
+      if (made >= maxEvents) return harness.stopGenerator();
+      harness.record(perTick);
+      made += perTick;
+    }, intervalMs);
+  },
+  stopGenerator(): void {
+    if (generator !== null) clearInterval(generator);
+    generator = null;
+  },
+  status(): TelemetryStatus | null {
+    return telemetry?.status() ?? null;
+  },
+  async flush(): Promise<TelemetryStatus> {
+    await telemetry!.flush();
+    return telemetry!.status();
+  },
+  async close(): Promise<void> {
+    await telemetry?.close();
+    telemetry = null;
+  },
+  async exportText(): Promise<string> {
+    return (await exportTelemetry()).text();
+  },
+  async storedCount(): Promise<number> {
+    return (await harness.exportText()).split('\n').filter(Boolean).length;
+  },
+  /** Sessions this origin has run in e2e mode: id -> events recorded (written at pagehide). */
+  sessions(): Record<string, number> {
+    return JSON.parse(localStorage.getItem(SESSIONS_KEY) ?? '{}') as Record<string, number>;
+  },
+};
+
+declare global {
+  interface Window {
+    harness: typeof harness;
+    harnessReady: Promise<void>;
+  }
+}
+window.harness = harness;
+
+const e2eEndpoint = new URLSearchParams(location.search).get('e2e');
+window.harnessReady = (async () => {
+  if (!e2eEndpoint) return;
+  await harness.start({ flushIntervalMs: 200, maxQueuedEvents: 50, summaryIntervalMs: 1000, upload: { endpoint: e2eEndpoint, baseDelayMs: 200, maxDelayMs: 1500, maxBatchEvents: 100 } });
+  telemetry!.recordSessionStart({ ladder: { renditions: [{ id: 'a', bitrateBps: 300_000 }, { id: 'b', bitrateBps: 750_000 }], segmentDurationS: 4 }, player: { name: 'test-page', version: '1' }, policy: { name: 'none' } });
+  // Registered after the recorder's own pagehide listener, so the count includes its final summary.
+  addEventListener('pagehide', () => {
+    const status = telemetry?.status();
+    if (!status) return;
+    localStorage.setItem(SESSIONS_KEY, JSON.stringify({ ...harness.sessions(), [status.sessionId]: status.recorded }));
+  });
+  harness.startGenerator(25, 2, 100_000);
+})();
