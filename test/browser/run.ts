@@ -123,6 +123,27 @@ const cases: [string, Case][] = [
     },
   ],
   [
+    'two tabs log into the same database at once',
+    async (context, origin) => {
+      const a = await freshPage(context, origin);
+      const b = await context.newPage();
+      await b.goto(`${origin}/`);
+      await b.evaluate(() => window.harnessReady);
+      const [sa, sb] = await Promise.all([a, b].map((p) => p.evaluate(() => window.harness.start({ flushIntervalMs: 20, maxQueuedEvents: 25 }))));
+      for (let round = 0; round < 10; round++) {
+        await Promise.all([a, b].map((p) => p.evaluate(() => window.harness.record(60))));
+      }
+      const recorded = await Promise.all([a, b].map((p) => p.evaluate(() => window.harness.flush().then((s) => s.recorded))));
+      const events = (await a.evaluate(() => window.harness.exportText())).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { sid: string; seq: number });
+      for (const [i, status] of [sa!, sb!].entries()) {
+        const seqs = events.filter((e) => e.sid === status.sessionId).map((e) => e.seq).sort((x, y) => x - y);
+        assert.deepEqual(seqs, [...Array(recorded[i]).keys()], `tab ${i}: all ${recorded[i]} events, once each`);
+      }
+      figures.push(`two tabs: ${recorded[0]} + ${recorded[1]} events recorded concurrently, ${events.length} stored`);
+      await Promise.all([a.close(), b.close()]);
+    },
+  ],
+  [
     'quota exhaustion: bounded storage, every lost event counted, no crash',
     async (context, origin) => {
       const page = await freshPage(context, origin);
