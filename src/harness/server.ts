@@ -9,7 +9,7 @@ export interface FaultSpec {
   readonly kind: '5xx' | 'truncate' | 'stall';
   /** Segment numbers (as in the file name, 0-based for HLS `segNNN`, 1-based for DASH `seg-R-NNN`) hit. */
   readonly segments: readonly number[];
-  /** Only the first this-many matching requests fail (so retries can succeed). Default 1 per segment. */
+  /** Only the first this-many requests for a segment number fail (any rung or track), so retries can succeed. Default 1. */
   readonly timesPerSegment?: number;
   /** Stall: how long the connection hangs after half the body (then the socket is closed). Default 20 s. */
   readonly stallMs?: number;
@@ -197,7 +197,8 @@ export async function startHarnessServer(options: { mediaDir: string; appFiles: 
     const fault = findFault(path);
     let faultKind: FaultSpec['kind'] | null = null;
     if (fault) {
-      const key = `${fault.kind}:${path}`;
+      // Per segment number, whatever the rung or track: a retry at another rung must be able to succeed.
+      const key = `${fault.kind}:${segmentNumber(path)}`;
       const count = faultCounts.get(key) ?? 0;
       if (count < (fault.timesPerSegment ?? 1)) {
         faultCounts.set(key, count + 1);

@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BrowserHarness, type BrowserRunResult } from '../../src/harness/runner.js';
+import type { Trace } from '../../src/sim/trace.js';
+import type { FaultSpec } from '../../src/harness/server.js';
+
+/**
+ * Real playback in headless Chromium through the shaped loopback server, with abrkit's rate-based
+ * policy in each player (it reacts to throughput within a segment or two, so a 60 s clip shows both
+ * switches). A 12 s forward buffer keeps the segments played close in time to the network phases.
+ * Needs the stream from scripts/setup-media.sh (scripts/test-e2e.sh makes it).
+ */
+const POLICY = 'rate';
+const BUFFER_GOAL_S = 12;
+
+/** 5 Mbps, then 0.5 Mbps from 10 s to 26 s, then 5 Mbps again: only the lowest rung fits the low phase. */
+function stepTrace(): Trace {
+  const timesS = [0, 10, 26, 400];
+  const mbps = [5, 5, 0.5, 5];
+  return { name: 'step-5-0.5-5', timesS: Float64Array.from(timesS), mbps: Float64Array.from(mbps), shiftedByS: 0 };
+}
+
+function flatTrace(mbps: number): Trace {
+  return { name: `flat-${mbps}`, timesS: Float64Array.from([0, 400]), mbps: Float64Array.from([mbps, mbps]), shiftedByS: 0 };
+}
+
+function describeRun(r: BrowserRunResult): string {
+  return `rungs=${r.segmentRungs.join(',')} stalls=${r.stalls} rebuffer=${r.rebufferS.toFixed(2)}s errors=${JSON.stringify(r.errors)} playerErrors=${JSON.stringify(r.playerErrors)}`;
+}
+
+let harness: BrowserHarness;
+
+beforeAll(async () => {
+  harness = await BrowserHarness.start();
+});
+
+afterAll(async () => {
+  await harness?.close();
+});
+
+for (const player of ['hls', 'shaka'] as const) {
+  describe(`${player} with abrkit`, () => {
+    it('plays to the end under a step trace, switching down in the low phase and back up', async () => {
+      const run = await harness.run({ player, policy: POLICY, trace: stepTrace(), rttMs: 40, bufferGoalS: BUFFER_GOAL_S });
+      const info = describeRun(run);
+      expect(run.errors, info).toEqual([]);
+      expect(run.playerErrors.filter((e) => e.startsWith('fatal')), info).toEqual([]);
+      expect(run.ended, info).toBe(true);
+      const segmentCount = harness.stream.durationS / harness.stream.segmentDurationS;
+      expect(run.segmentRungs.length, info).toBe(segmentCount);
+      const rungs = run.segmentRungs;
+      const firstHigh = rungs.findIndex((r) => r >= 3);
+      expect(firstHigh, info).toBeGreaterThanOrEqual(0);
+      const low = rungs.findIndex((r, i) => i > firstHigh && r <= 1);
+      expect(low, `no switch down after a high rung: ${info}`).toBeGreaterThan(firstHigh);
+      const backUp = rungs.findIndex((r, i) => i > low && r >= 3);
+      expect(backUp, `no switch back up after the low phase: ${info}`).toBeGreaterThan(low);
+      expect(run.fallbacks, info).toBe(0);
+      expect(run.decisionMs.length, info).toBeGreaterThanOrEqual(segmentCount - 1);
+    });
+
+    it('keeps playing through injected 5xx, truncated and stalled segments, and keeps deciding', async () => {
+      const faults: FaultSpec[] = [
+        { kind: '5xx', segments: [2] },
+        { kind: 'truncate', segments: [4] },
+        { kind: 'stall', segments: [6], stallMs: 5000 },
+      ];
+      const durationS = 40;
+      const run = await harness.run({ player, policy: POLICY, trace: flatTrace(3), rttMs: 40, faults, durationS, bufferGoalS: BUFFER_GOAL_S });
+      const info = describeRun(run);
+      // The faults really happened (otherwise this test would prove nothing).
+      const faulted = run.requests.filter((r) => r.outcome === 'faulted');
+      expect(faulted.some((r) => r.status === 503), info).toBe(true);
+      expect(faulted.filter((r) => r.status === 200).length, info).toBeGreaterThanOrEqual(2);
+      expect(run.errors, info).toEqual([]);
+      expect(run.playerErrors.filter((e) => e.startsWith('fatal') || e.includes('severity 2')), info).toEqual([]);
+      // Playback went on past every faulted segment to the requested end.
+      const positions = durationS / harness.stream.segmentDurationS;
+      expect(run.segmentRungs.length, info).toBeGreaterThanOrEqual(positions);
+      expect(run.fallbacks, info).toBe(0);
+      // The controller recovered: decisions continued after the faults and reached a rung above the lowest.
+      expect(run.decisionMs.length, info).toBeGreaterThanOrEqual(positions - 1);
+      expect(Math.max(...run.segmentRungs.slice(7, positions)), info).toBeGreaterThanOrEqual(2);
+    });
+  });
+}
