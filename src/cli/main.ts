@@ -6,6 +6,7 @@ import { UsageError } from './args.js';
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args: string[]): Promise<void> }> }> = {
   eval: { summary: 'evaluate policies over traces in the simulator', load: () => import('./commands/eval.js') },
   traces: { summary: 'traces synth: write seeded synthetic traces', load: () => import('./commands/traces.js') },
+  'browser-eval': { summary: 'play policies in real Chromium (hls.js or shaka) over shaped traces', load: () => import('./commands/browser-eval.js') },
   collect: { summary: 'reference telemetry collector (POST /v1/events, NDJSON, deduplicated)', load: () => import('./commands/collect.js') },
   telemetry: { summary: 'telemetry to-traces: rebuild network traces from an NDJSON export', load: () => import('./commands/telemetry.js') },
   train: { summary: 'train dqn: train the DQN policy in the simulator', load: () => import('./commands/train.js') },
