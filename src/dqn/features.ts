@@ -39,14 +39,14 @@ export const RUNG_FEATURE_NAMES = [
   '|bitrate-lastBitrate|Mbps/4',
   'log(bitrate/robustBps)',
   'log(bitrate/predictedBps)',
-  'downloadS(robust)/segmentDurationS',
-  'rebufferS(robust)',
-  'rebufferS(predicted)',
+  'log1p(downloadS(robust)/segmentDurationS)',
+  'log1p(rebufferS(robust))',
+  'log1p(rebufferS(predicted))',
   'bufferAfterS(robust)/10',
   'isLastRung',
   'bitrate/topBitrate',
   'log(bitrate/lastBitrate)',
-  'rebufferS over 5 chunks at this rung (robust)/5',
+  'log1p(rebufferS over 5 chunks at this rung (robust))',
 ] as const;
 
 export const GLOBAL_FEATURES = GLOBAL_FEATURE_NAMES.length;
@@ -73,7 +73,29 @@ export interface Features {
   readonly perRung: Float32Array;
   readonly minRungIndex: number;
   readonly rungCount: number;
+  /** Stall each candidate would cause at the robust throughput, s (unclipped; for the safety shield). */
+  readonly rebufferRobustS: Float64Array;
 }
+
+/**
+ * Safety shield over the candidates: a rung is allowed when the stall it is predicted to cause (at
+ * RobustMPC's discounted throughput) is at most `slackS` more than the least-stalling candidate's.
+ * The network is only asked to rank allowed rungs, in training and in use, so it never has to
+ * extrapolate into "every rung stalls, which stalls least?" states where a learnt value is least reliable.
+ * Bit k set = candidate k allowed (at most 32 candidates are shielded; the rest are allowed).
+ */
+export function shieldMask(features: Features, slackS: number = SHIELD_SLACK_S): number {
+  let least = Infinity;
+  for (let k = 0; k < features.rungCount; k++) least = Math.min(least, features.rebufferRobustS[k]);
+  let mask = 0;
+  for (let k = 0; k < Math.min(32, features.rungCount); k++) {
+    if (features.rebufferRobustS[k] <= least + slackS) mask |= 1 << k;
+  }
+  return mask;
+}
+
+/** Predicted extra stall the shield tolerates, s: one 4 s chunk's worth of hedging against a pessimistic estimate. */
+export const SHIELD_SLACK_S = 1;
 
 /** Summary of the history shared by the features and the fallbacks. */
 export interface HistoryStats {
@@ -146,6 +168,7 @@ export function computeFeatures(input: FeatureInput): Features {
   const minRung = input.minRungIndex;
   const rungCount = input.maxRungIndex - minRung + 1;
   const perRung = new Float32Array(rungCount * RUNG_FEATURES);
+  const rebufferRobust = new Float64Array(rungCount);
   const topBitrateBps = renditions[top].bitrateBps;
   for (let k = 0; k < rungCount; k++) {
     const rung = minRung + k;
@@ -171,14 +194,17 @@ export function computeFeatures(input: FeatureInput): Features {
     perRung[o + 2] = Math.abs(bitrateBps - lastBitrateBps) / 4e6;
     perRung[o + 3] = clip(Math.log(bitrateBps / robustBps), -5, 5);
     perRung[o + 4] = clip(Math.log(bitrateBps / predictedBps), -5, 5);
-    perRung[o + 5] = clip(downloadRobustS / segmentDurationS, 0, 10);
-    perRung[o + 6] = clip(Math.max(downloadRobustS - bufferS, 0), 0, 10);
-    perRung[o + 7] = clip(Math.max(downloadPredictedS - bufferS, 0), 0, 10);
+    // log1p, not a clip: on a link too slow for any rung the stalls still order the rungs.
+    const rebufferRobustS = Math.max(downloadRobustS - bufferS, 0);
+    rebufferRobust[k] = rebufferRobustS;
+    perRung[o + 5] = clip(Math.log1p(downloadRobustS / segmentDurationS), 0, 10);
+    perRung[o + 6] = clip(Math.log1p(rebufferRobustS), 0, 10);
+    perRung[o + 7] = clip(Math.log1p(Math.max(downloadPredictedS - bufferS, 0)), 0, 10);
     perRung[o + 8] = clip((Math.max(bufferS - downloadRobustS, 0) + segmentDurationS) / 10, 0, 10);
     perRung[o + 9] = rung === lastRung ? 1 : 0;
     perRung[o + 10] = bitrateBps / topBitrateBps;
     perRung[o + 11] = clip(Math.log(bitrateBps / lastBitrateBps), -5, 5);
-    perRung[o + 12] = clip(lookRebufferS / 5, 0, 10);
+    perRung[o + 12] = clip(Math.log1p(lookRebufferS), 0, 10);
   }
-  return { global, perRung, minRungIndex: minRung, rungCount };
+  return { global, perRung, minRungIndex: minRung, rungCount, rebufferRobustS: rebufferRobust };
 }

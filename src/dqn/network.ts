@@ -197,6 +197,18 @@ export function qValues(net: QNetwork, features: Features): Float64Array {
   return q;
 }
 
+/** Whether candidate k is allowed by a shield mask (candidates past 32 always are). */
+export function allowed(mask: number, k: number): boolean {
+  return k >= 32 || ((mask >>> k) & 1) === 1;
+}
+
+/** Index of the largest value among the allowed candidates (the first candidate if none is). */
+export function maskedArgmax(values: ArrayLike<number>, mask: number): number {
+  let best = -1;
+  for (let i = 0; i < values.length; i++) if (allowed(mask, i) && (best < 0 || values[i] > values[best])) best = i;
+  return best < 0 ? 0 : best;
+}
+
 export function argmax(values: ArrayLike<number>): number {
   let best = 0;
   for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;

@@ -4,8 +4,8 @@ import type { Decision } from '../core/decision.js';
 import type { DownloadSample } from '../core/sample.js';
 import type { DqnModel } from './model.js';
 import type { RegressorState } from './regressor.js';
-import { computeFeatures } from './features.js';
-import { argmax, qValues } from './network.js';
+import { computeFeatures, shieldMask } from './features.js';
+import { maskedArgmax, qValues } from './network.js';
 import { createThroughputRegressor } from './regressor.js';
 import { AbrkitError } from '../core/errors.js';
 
@@ -25,7 +25,8 @@ export interface DqnCorePolicy extends AbrPolicy {
 }
 
 /**
- * The trained network as a policy: features from the context, a Q-value per allowed rung, argmax.
+ * The trained network as a policy: features from the context, a Q-value per candidate rung, and the
+ * best of the rungs the safety shield allows (see `shieldMask`).
  * Throws an AbrkitError if the network outputs a non-finite value (the wrapper in `abrkit/dqn`
  * falls back to RobustMPC and reports it). The first decision, with no samples yet, is the lowest
  * allowed rung (rung choice without any throughput evidence).
@@ -68,7 +69,7 @@ export function createDqnCorePolicy(model: DqnModel, options: Partial<DqnCoreOpt
       for (let k = 0; k < q.length; k++) {
         if (!Number.isFinite(q[k])) throw new AbrkitError('policy-failed', `dqn: the network output ${q[k]} for rung ${features.minRungIndex + k}`);
       }
-      const best = argmax(q);
+      const best = maskedArgmax(q, shieldMask(features));
       return {
         rungIndex: features.minRungIndex + best,
         reason: { kind: 'plan', detail: `dqn: Q ${Array.from(q, (v) => v.toFixed(3)).join(' ')}` },

@@ -188,7 +188,10 @@ export function createThroughputRegressor(options: Partial<RegressorOptions> = {
  * sequences. Returns a state whose covariance is the scaled inverse of the data's correlation,
  * so that online RLS continues from the fit with the confidence the data gave it (capped by `priorSamples`).
  */
-export function fitRegressor(sequences: readonly (readonly DownloadSample[])[], options: { ridge?: number; priorSamples?: number } = {}): RegressorState {
+export function fitRegressor(
+  sequences: readonly (readonly DownloadSample[])[],
+  options: { ridge?: number; priorSamples?: number; calibrateMape?: boolean; robustIterations?: number } = {},
+): RegressorState {
   const D = REGRESSOR_FEATURES;
   const ridge = options.ridge ?? 1;
   const priorSamples = options.priorSamples ?? 200;
@@ -211,13 +214,46 @@ export function fitRegressor(sequences: readonly (readonly DownloadSample[])[], 
   }
   if (count === 0) throw new AbrkitError('invalid-options', 'regressor: no sample pairs to fit');
   for (let i = 0; i < D; i++) A[i * D + i] += ridge;
-  const weights = solve(A, b, D);
-  let sse = 0;
-  for (const { x, y } of pairs) {
+  let weights = solve(A, b, D);
+  // Throughput has heavy tails (a sample of a stall, a burst): refit for least absolute deviation
+  // in log space by iteratively reweighted least squares (weights 1 / |residual|). Off by default:
+  // on puffer-2021 validation it raised MAPE (54.9% against 53.9% with 6 iterations).
+  for (let iteration = 0; iteration < (options.robustIterations ?? 0); iteration++) {
+    const Aw = new Float64Array(D * D);
+    const bw = new Float64Array(D);
+    for (const { x, y } of pairs) {
+      let p = 0;
+      for (let i = 0; i < D; i++) p += weights[i] * x[i];
+      const w = 1 / Math.max(Math.abs(y - p), 0.05);
+      for (let i = 0; i < D; i++) {
+        bw[i] += w * x[i] * y;
+        for (let j = 0; j < D; j++) Aw[i * D + j] += w * x[i] * x[j];
+      }
+    }
+    for (let i = 0; i < D; i++) Aw[i * D + i] += ridge;
+    weights = solve(Aw, bw, D);
+  }
+  // Least squares in log space predicts the typical log ratio; the relative error of the
+  // throughput itself (MAPE) is smallest a little lower. Shift the bias by the offset that
+  // minimises MAPE on the training pairs (a 1-D grid search).
+  const logPredictions = pairs.map(({ x }) => {
     let p = 0;
     for (let i = 0; i < D; i++) p += weights[i] * x[i];
-    sse += (y - p) ** 2;
+    return p;
+  });
+  let bestOffset = 0;
+  let bestMape = Infinity;
+  for (let offset = -1; offset <= 1.0001; offset += 0.01) {
+    let ape = 0;
+    pairs.forEach(({ y }, k) => (ape += Math.abs(Math.expm1(logPredictions[k] + offset - y))));
+    if (ape < bestMape) {
+      bestMape = ape;
+      bestOffset = offset;
+    }
   }
+  if (options.calibrateMape ?? true) weights[0] += bestOffset;
+  let sse = 0;
+  pairs.forEach(({ y }, k) => (sse += (y - logPredictions[k] - ((options.calibrateMape ?? true) ? bestOffset : 0)) ** 2));
   // Covariance of RLS after `priorSamples` samples of this data: (A * priorSamples / count)^-1.
   const scaled = Float64Array.from(A, (v) => (v * priorSamples) / count);
   const covariance = invert(scaled, D);

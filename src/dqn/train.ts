@@ -5,11 +5,12 @@ import type { Features } from './features.js';
 import type { DqnModel } from './model.js';
 import type { QNetwork, Adam, MlpGradients, MlpCache } from './network.js';
 import type { RegressorState } from './regressor.js';
-import { GLOBAL_FEATURES, RUNG_FEATURES } from './features.js';
+import { GLOBAL_FEATURES, RUNG_FEATURES, shieldMask } from './features.js';
 import {
   ADVANTAGE_INPUTS,
   adamUpdate,
-  argmax,
+  allowed,
+  maskedArgmax,
   cloneQNetwork,
   copyMlpInto,
   createAdam,
@@ -65,8 +66,19 @@ export interface DqnTrainOptions {
   readonly demoMargin: number;
   /** Gradient updates on the demonstrations alone before the agent starts playing. */
   readonly pretrainUpdates: number;
-  /** Synthetic-ladder sessions whose offline optimum is added to the demonstrations. */
+  /** Synthetic-ladder sessions whose demonstrator's plan is added to the demonstrations. */
   readonly syntheticDemos: number;
+  /**
+   * Who plays the synthetic-ladder demonstrations: RobustMPC (sees only the past, like the agent)
+   * or the offline optimum (clairvoyant: its choices cannot be explained by the agent's features).
+   */
+  readonly demonstrator: 'robustmpc' | 'optimal';
+  /**
+   * Episodes played before learning by RobustMPC with a share of uniformly random actions, so that
+   * the replay shows the consequences of bad choices (stalls) that demonstrations never make.
+   */
+  readonly prefillEpisodes: number;
+  readonly prefillRandomShare: number;
 }
 
 export const DQN_TRAIN_DEFAULTS: DqnTrainOptions = Object.freeze({
@@ -92,7 +104,10 @@ export const DQN_TRAIN_DEFAULTS: DqnTrainOptions = Object.freeze({
   demoMarginWeight: 1,
   demoMargin: 0.1,
   pretrainUpdates: 4000,
-  syntheticDemos: 100,
+  syntheticDemos: 200,
+  demonstrator: 'robustmpc',
+  prefillEpisodes: 1000,
+  prefillRandomShare: 0.3,
 });
 
 /** Most candidate rungs a training transition may have (synthetic ladders stay below this). */
@@ -167,6 +182,8 @@ class Replay {
   readonly nextGlobal: Float32Array;
   readonly nextPerRung: Float32Array;
   readonly nextRungs: Uint8Array;
+  readonly mask: Uint32Array;
+  readonly nextMask: Uint32Array;
 
   constructor(capacity: number) {
     this.capacity = capacity;
@@ -179,6 +196,8 @@ class Replay {
     this.nextGlobal = new Float32Array(capacity * GLOBAL_FEATURES);
     this.nextPerRung = new Float32Array(capacity * MAX_TRAIN_RUNGS * RUNG_FEATURES);
     this.nextRungs = new Uint8Array(capacity);
+    this.mask = new Uint32Array(capacity);
+    this.nextMask = new Uint32Array(capacity);
   }
 
   push(features: Features, action: number, ret: number, discount: number, next: Features | null): void {
@@ -186,6 +205,7 @@ class Replay {
     this.global.set(features.global, i * GLOBAL_FEATURES);
     this.perRung.set(features.perRung, i * MAX_TRAIN_RUNGS * RUNG_FEATURES);
     this.rungs[i] = features.rungCount;
+    this.mask[i] = shieldMask(features);
     this.action[i] = action;
     this.ret[i] = ret;
     this.discount[i] = discount;
@@ -193,6 +213,7 @@ class Replay {
       this.nextGlobal.set(next.global, i * GLOBAL_FEATURES);
       this.nextPerRung.set(next.perRung, i * MAX_TRAIN_RUNGS * RUNG_FEATURES);
       this.nextRungs[i] = next.rungCount;
+      this.nextMask[i] = shieldMask(next);
     } else {
       this.nextRungs[i] = 0;
     }
@@ -243,6 +264,18 @@ export interface TrainData {
   readonly video: SimVideo;
   /** Offline-optimal sessions to learn from as well (DQfD); see `optimalDemonstrations`. */
   readonly demonstrations?: readonly Demonstration[];
+}
+
+/** The rungs RobustMPC (QoE_lin, no quirks) chooses on a trace, chunk 0 included: a demonstration. */
+export function robustMpcPlan(trace: Trace, video: SimVideo): number[] {
+  const mpc = createRobustMpcPolicy({ qoe: 'lin' });
+  const plan = [Math.min(PENSIEVE_CONSTANTS.defaultRung, video.renditions.length - 1)];
+  playEpisode(trace, video, createThroughputRegressor(), (features, context) => {
+    const rung = mpc.decide(context).rungIndex;
+    plan.push(rung);
+    return rung - features.minRungIndex;
+  });
+  return plan;
 }
 
 /** The offline optimum's plan for each trace (Pensieve mode, QoE_lin): demonstrations for the trainer. */
@@ -336,7 +369,7 @@ export function createDqnTrainer(data: TrainData, options: Partial<DqnTrainOptio
     for (let i = 0; i < o.syntheticDemos; i++) {
       const trace = all[demoRandom.int(all.length)];
       const video = syntheticVideo(demoRandom);
-      demos.push({ trace, video, plan: optimalPlan(trace, video) });
+      demos.push({ trace, video, plan: o.demonstrator === 'optimal' ? optimalPlan(trace, video) : robustMpcPlan(trace, video) });
     }
   }
   let demoCount = 0;
@@ -388,7 +421,7 @@ export function createDqnTrainer(data: TrainData, options: Partial<DqnTrainOptio
   };
 
   const learn = (demoOnly: boolean): number => {
-    const demoRows = demoMemory.size === 0 ? 0 : demoOnly ? B : Math.round(B * o.demoShare);
+    const demoRows = demoMemory.size === 0 ? 0 : replay.size === 0 ? B : Math.round(B * (demoOnly ? 0.5 : o.demoShare));
     for (let b = 0; b < B; b++) {
       const m = b < demoRows ? demoMemory : replay;
       batchMemory[b] = m;
@@ -408,8 +441,7 @@ export function createDqnTrainer(data: TrainData, options: Partial<DqnTrainOptio
       const from = nextOffsets[b];
       const to = nextOffsets[b + 1];
       if (to > from && m.discount[i] > 0) {
-        let best = from;
-        for (let j = from + 1; j < to; j++) if (onlineNextA[j] > onlineNextA[best]) best = j;
+        const best = from + maskedArgmax(onlineNextA.subarray(from, to), m.nextMask[i]);
         y[b] += m.discount[i] * qFrom(targetNextA, targetNextV[b], from, to, best - from);
       }
     }
@@ -431,11 +463,13 @@ export function createDqnTrainer(data: TrainData, options: Partial<DqnTrainOptio
       // Huber loss, delta 1.
       loss += Math.abs(error) <= 1 ? 0.5 * error * error : Math.abs(error) - 0.5;
       dQ[action] += Math.max(-1, Math.min(1, error));
-      if (b < demoRows && o.demoMarginWeight > 0) {
+      const mask = batchMemory[b].mask[batch[b]];
+      if (b < demoRows && o.demoMarginWeight > 0 && allowed(mask, action)) {
         // Large-margin loss: max_k [Q(k) + margin * (k != demonstrated)] - Q(demonstrated).
         let best = 0;
         let bestValue = -Infinity;
         for (let k = 0; k < n; k++) {
+          if (!allowed(mask, k)) continue;
           const value = qFrom(a, v[b], from, to, k) + (k === action ? 0 : o.demoMargin);
           if (value > bestValue) {
             bestValue = value;
@@ -465,25 +499,54 @@ export function createDqnTrainer(data: TrainData, options: Partial<DqnTrainOptio
     return loss / B;
   };
 
-  if (!resume && demoMemory.size > 0) {
-    for (let u = 0; u < o.pretrainUpdates; u++) lastLoss = learn(true);
+  /** A uniformly random candidate among those the shield allows. */
+  const randomAllowed = (features: Features): number => {
+    const mask = shieldMask(features);
+    const choices: number[] = [];
+    for (let k = 0; k < features.rungCount; k++) if (allowed(mask, k)) choices.push(k);
+    return choices[random.int(choices.length)];
+  };
+  /** The given candidate if the shield allows it, else the highest allowed one below it (or the lowest allowed). */
+  const shielded = (features: Features, k: number): number => {
+    const mask = shieldMask(features);
+    for (let j = k; j >= 0; j--) if (allowed(mask, j)) return j;
+    return maskedArgmax(features.rebufferRobustS.map((r) => -r), mask);
+  };
+
+  const pickEpisode = (): { trace: Trace; video: SimVideo } => {
+    const set = data.traceSets[random.int(data.traceSets.length)];
+    const trace = set[random.int(set.length)];
+    const video = random.next() < o.syntheticLadderShare ? syntheticVideo(random) : data.video;
+    return { trace, video };
+  };
+
+  if (!resume) {
+    for (let e = 0; e < o.prefillEpisodes; e++) {
+      const { trace, video } = pickEpisode();
+      guide.reset?.();
+      store(
+        replay,
+        playEpisode(trace, video, regressor(), (features, context) =>
+          random.next() < o.prefillRandomShare ? randomAllowed(features) : shielded(features, guide.decide(context).rungIndex - features.minRungIndex),
+        ),
+      );
+    }
+    if (demoMemory.size + replay.size > 0) for (let u = 0; u < o.pretrainUpdates; u++) lastLoss = learn(true);
   }
   // Resume: the random state is restored after the (deterministic) demonstration set-up.
   if (resume) random.state = resume.randomState;
 
   const playOne = (): EpisodeReport => {
-    const set = data.traceSets[random.int(data.traceSets.length)];
-    const trace = set[random.int(set.length)];
-    const video = random.next() < o.syntheticLadderShare ? syntheticVideo(random) : data.video;
+    const { trace, video } = pickEpisode();
     const progress = Math.min(1, episode / Math.max(1, o.epsilonDecayEpisodes));
     const epsilon = o.epsilonStart + (o.epsilonEnd - o.epsilonStart) * progress;
     guide.reset?.();
     const steps = playEpisode(trace, video, regressor(), (features, context) => {
       if (random.next() < epsilon) {
-        if (random.next() < o.guidedExploration) return guide.decide(context).rungIndex - features.minRungIndex;
-        return random.int(features.rungCount);
+        if (random.next() < o.guidedExploration) return shielded(features, guide.decide(context).rungIndex - features.minRungIndex);
+        return randomAllowed(features);
       }
-      return argmax(qValues(online, features));
+      return maskedArgmax(qValues(online, features), shieldMask(features));
     });
     const total = store(replay, steps, () => {
       stepsSinceUpdate++;
@@ -512,7 +575,7 @@ export function createDqnTrainer(data: TrainData, options: Partial<DqnTrainOptio
     },
     evaluateGreedy(traces, video) {
       return traces.map((trace) => {
-        const steps = playEpisode(trace, video, regressor(), (features) => argmax(qValues(online, features)));
+        const steps = playEpisode(trace, video, regressor(), (features) => maskedArgmax(qValues(online, features), shieldMask(features)));
         let total = 0;
         for (const s of steps) total += s.reward;
         return total / steps.length;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeFeatures, GLOBAL_FEATURES, historyStats, RUNG_FEATURES, type FeatureInput } from '../../src/dqn/features.js';
+import { computeFeatures, GLOBAL_FEATURES, historyStats, RUNG_FEATURES, shieldMask, type FeatureInput } from '../../src/dqn/features.js';
 import { constantVideo, sampleAt } from './helpers.js';
 
 const envivio = constantVideo([300, 750, 1200, 1850, 2850, 4300], 4, 48);
@@ -67,10 +67,22 @@ describe('dqn features', () => {
     const f = computeFeatures({ ...base, bufferS: 1 });
     const mid = f.perRung.subarray(2 * RUNG_FEATURES, 3 * RUNG_FEATURES);
     const robustBps = historyStats(history).harmonicBps / (1 + 2 / 3);
-    expect(mid[6]).toBeCloseTo((1200e3 * 4) / robustBps - 1, 4);
-    expect(f.perRung[5 * RUNG_FEATURES + 6]).toBe(10); // clipped
-    expect(f.perRung[6]).toBeCloseTo((300e3 * 4) / robustBps - 1, 4);
+    expect(mid[6]).toBeCloseTo(Math.log1p((1200e3 * 4) / robustBps - 1), 5);
+    expect(f.rebufferRobustS[2]).toBeCloseTo((1200e3 * 4) / robustBps - 1, 6);
+    expect(f.perRung[6]).toBeCloseTo(Math.log1p((300e3 * 4) / robustBps - 1), 5);
+    // Stalls keep ordering the rungs however slow the link is.
+    for (let k = 1; k < 6; k++) expect(f.perRung[k * RUNG_FEATURES + 6]).toBeGreaterThan(f.perRung[(k - 1) * RUNG_FEATURES + 6]);
     expect(computeFeatures(base).perRung[6]).toBe(0); // 8 s of buffer: no stall at 300 kbps
+  });
+
+  it('shields rungs predicted to stall more than the least-stalling one by over the slack', () => {
+    const f = computeFeatures({ ...base, bufferS: 1 });
+    const mask = shieldMask(f, 1);
+    const least = Math.min(...f.rebufferRobustS);
+    for (let k = 0; k < 6; k++) expect(((mask >>> k) & 1) === 1).toBe(f.rebufferRobustS[k] <= least + 1);
+    expect(mask & 1).toBe(1);
+    expect(mask & (1 << 5)).toBe(0);
+    expect(shieldMask(computeFeatures({ ...base, bufferS: 30 }), 1)).toBe(0b111111);
   });
 
   it('uses a learned prediction when given one', () => {

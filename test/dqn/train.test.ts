@@ -17,6 +17,7 @@ const tiny: Partial<DqnTrainOptions> = {
   pretrainUpdates: 20,
   syntheticDemos: 1,
   syntheticLadderShare: 0.3,
+  prefillEpisodes: 4,
 };
 
 describe('DQN training (tiny seeded runs)', () => {

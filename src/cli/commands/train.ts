@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadTraces, loadVideo } from '../node-io.js';
-import { intOption, parseCommandArgs, requireOption, UsageError } from '../args.js';
+import { choiceOption, intOption, parseCommandArgs, requireOption, UsageError } from '../args.js';
 import { createProgressBar } from '../progress.js';
-import { createDqnTrainer, optimalPlan, type Demonstration, type TrainerCheckpoint } from '../../dqn/train.js';
+import { createDqnTrainer, optimalPlan, robustMpcPlan, type Demonstration, type TrainerCheckpoint } from '../../dqn/train.js';
 import { encodeModel } from '../../dqn/model.js';
 import type { Trace } from '../../sim/trace.js';
 
@@ -17,11 +17,11 @@ const HELP = `usage: abrkit train dqn --traces <dir>[,<dir>...] --video <path> -
   --episodes <n>         total episodes (default 6000)
   --eval-every <n>       episodes between greedy evaluations (default 250)
   --checkpoint-every <n> episodes between checkpoints (default 250)
-  --no-demos             pure DQN: no offline-optimal demonstrations
+  --demos <who>          demonstrations to learn from as well (DQfD): robustmpc (default), optimal
+                         (the clairvoyant offline optimum), or none (pure DQN)
   --resume               continue from <out>/checkpoint.json (replay memory is refilled, not restored)
 
-The offline optimum of every training trace (the demonstrations) is computed once and cached in
-<out>/demos.json.`;
+Demonstration plans for the training traces are computed once and cached in <out>/demos.json.`;
 
 /** Traces the greedy policy is scored on during training: every k-th trace of each set (training data, not validation). */
 function heldIn(set: readonly Trace[], count: number): Trace[] {
@@ -43,7 +43,7 @@ export async function run(args: string[]): Promise<void> {
       'eval-every': { type: 'string' },
       'checkpoint-every': { type: 'string' },
       resume: { type: 'boolean' },
-      'no-demos': { type: 'boolean' },
+      demos: { type: 'string' },
     },
     HELP,
   );
@@ -71,13 +71,14 @@ export async function run(args: string[]): Promise<void> {
     renameSync(`${path}.tmp`, path);
   };
   const demonstrations: Demonstration[] = [];
-  if (!values['no-demos']) {
+  const demonstrator = choiceOption(values.demos, 'demos', ['robustmpc', 'optimal', 'none'] as const, 'robustmpc');
+  if (demonstrator !== 'none') {
     const demoPath = join(out, 'demos.json');
     const cached: Record<string, number[]> = existsSync(demoPath) ? (JSON.parse(readFileSync(demoPath, 'utf8')) as Record<string, number[]>) : {};
-    const all = traceSets.flatMap((set, i) => set.map((trace) => ({ key: `${i}/${trace.name}/${video.name}`, trace })));
-    const demoProgress = createProgressBar('offline optimum of the training traces');
+    const all = traceSets.flatMap((set, i) => set.map((trace) => ({ key: `${demonstrator}/${i}/${trace.name}/${video.name}`, trace })));
+    const demoProgress = createProgressBar(`${demonstrator} plans of the training traces`);
     all.forEach(({ key, trace }, i) => {
-      cached[key] ??= optimalPlan(trace, video);
+      cached[key] ??= demonstrator === 'optimal' ? optimalPlan(trace, video) : robustMpcPlan(trace, video);
       demonstrations.push({ trace, video, plan: cached[key] });
       demoProgress.update(i + 1, all.length);
     });
@@ -85,7 +86,7 @@ export async function run(args: string[]): Promise<void> {
   }
   const trainer = createDqnTrainer(
     { traceSets, video, demonstrations },
-    { seed, ...(episodes === undefined ? {} : { episodes }), ...(values['no-demos'] ? { syntheticDemos: 0 } : {}) },
+    { seed, ...(episodes === undefined ? {} : { episodes }), ...(demonstrator === 'none' ? { syntheticDemos: 0 } : { demonstrator }) },
     resume,
   );
   const total = trainer.options.episodes;

@@ -1,0 +1,77 @@
+/**
+ * Inference latency of the DQN policy per decision in real Chromium, on the main thread:
+ * the shipped model, a 6-rung and a 10-rung ladder, 20-sample histories, 3000 decisions each
+ * after 200 warm-up ones. Prints p50/p99/max in ms. Run it alone (timings are noisy on 2 cores).
+ *
+ *   npx tsx bench/dqn-latency.ts
+ */
+import { build } from 'esbuild';
+import { chromium } from 'playwright-core';
+import { join } from 'node:path';
+
+const src = join(import.meta.dirname, '..', 'src');
+const harness = `
+import { createDqnPolicy } from '${src}/dqn.ts';
+import { DEFAULT_DQN_MODEL } from '${src}/dqn/model/default-model.ts';
+function ladder(kbps, segmentDurationS) {
+  return { renditions: kbps.map((k, i) => ({ id: String(i), bitrateBps: k * 1000 })), segmentDurationS };
+}
+globalThis.runBench = (rungs, decisions) => {
+  const errors = [];
+  const policy = createDqnPolicy({ model: DEFAULT_DQN_MODEL, onError: (e) => errors.push(e.message) });
+  const l = rungs === 6 ? ladder([300, 750, 1200, 1850, 2850, 4300], 4) : ladder([230, 331, 477, 688, 991, 1427, 2056, 2962, 5027, 6000], 3);
+  let seed = 1;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const history = [];
+  const times = [];
+  for (let i = 0; i < decisions + 200; i++) {
+    const mbps = 0.5 + 5 * random();
+    const bytes = 200000 + 1500000 * random();
+    const durationMs = (bytes * 8) / (mbps * 1000);
+    const endMs = i * 4000;
+    history.push({ bytes, durationMs, ttfbMs: 40, startMs: endMs - durationMs, endMs });
+    if (history.length > 20) history.shift();
+    const context = {
+      ladder: l, segmentIndex: i % 48 + 1, segmentsRemaining: 48 - (i % 48), isLive: false, bufferS: 30 * random(),
+      playbackRate: 1, lastRungIndex: Math.floor(random() * rungs), history: history.slice(),
+      prediction: { throughputBps: mbps * 1e6, errorRatio: 0.2 }, minRungIndex: 0, maxRungIndex: rungs - 1, nowMs: endMs,
+    };
+    const t0 = performance.now();
+    policy.decide(context);
+    const t1 = performance.now();
+    if (i >= 200) times.push(t1 - t0);
+  }
+  times.sort((a, b) => a - b);
+  const q = (p) => times[Math.min(times.length - 1, Math.floor(p * times.length))];
+  return { p50: q(0.5), p99: q(0.99), max: times[times.length - 1], errors, status: policy.status() };
+};
+`;
+const bundle = await build({
+  stdin: { contents: harness, resolveDir: src, loader: 'ts' },
+  bundle: true,
+  format: 'iife',
+  write: false,
+  platform: 'browser',
+  target: 'es2022',
+  minify: true,
+  logLevel: 'silent',
+});
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
+});
+try {
+  const page = await browser.newPage();
+  await page.setContent('<!doctype html><title>dqn latency</title>');
+  await page.addScriptTag({ content: bundle.outputFiles[0].text });
+  console.log(`Chromium ${browser.version()}, main thread, performance.now() per decide()`);
+  console.log('| ladder | decisions | p50 ms | p99 ms | max ms | status |');
+  console.log('|---|---|---|---|---|---|');
+  for (const rungs of [6, 10]) {
+    const r = await page.evaluate(([n, d]) => (globalThis as unknown as { runBench: (a: number, b: number) => { p50: number; p99: number; max: number; errors: string[]; status: string } }).runBench(n, d), [rungs, 3000] as const);
+    console.log(`| ${rungs} rungs | 3000 | ${r.p50.toFixed(3)} | ${r.p99.toFixed(3)} | ${r.max.toFixed(3)} | ${r.status}${r.errors.length ? ` (${r.errors[0]})` : ''} |`);
+  }
+} finally {
+  await browser.close();
+}
