@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import type shaka from 'shaka-player';
+import { createAbrManager, meetsRestrictions } from '../../src/shaka.js';
+import { ManualClock } from '../../src/core/clock.js';
+
+type Variant = shaka.extern.Variant;
+type Request = shaka.extern.Request;
+type RequestContext = shaka.extern.RequestContext;
+type AbrConfiguration = shaka.extern.AbrConfiguration;
+
+/**
+ * Node-level checks of the shaka manager's glue with stand-in variants and requests. shaka's own
+ * types carry dozens of fields these tests do not touch, so the stand-ins are cast once here; the
+ * real player is exercised in test/e2e.
+ */
+function variant(id: number, bandwidth: number, height: number): Variant {
+  const video = { type: 'video', width: (height * 16) / 9, height, frameRate: 25, codecs: 'avc1.42c01f' };
+  return { id, bandwidth, allowedByApplication: true, allowedByKeySystem: true, disabledUntilTime: 0, audio: null, video, language: '', primary: false, decodingInfos: [] } as unknown as Variant;
+}
+
+function request(): Request {
+  return { timeToFirstByte: 40 } as unknown as Request;
+}
+
+function videoContext(v: Variant, type = 1): RequestContext {
+  return { type, stream: v.video, segment: null } as unknown as RequestContext;
+}
+
+function abrConfig(restrictions: Partial<shaka.extern.Restrictions> = {}): AbrConfiguration {
+  return {
+    defaultBandwidthEstimate: 1e6,
+    restrictions: {
+      minBandwidth: 0, maxBandwidth: Infinity, minWidth: 0, maxWidth: Infinity, minHeight: 0, maxHeight: Infinity,
+      minPixels: 0, maxPixels: Infinity, minFrameRate: 0, maxFrameRate: Infinity, minChannelsCount: 0, maxChannelsCount: Infinity,
+      ...restrictions,
+    },
+  } as unknown as AbrConfiguration;
+}
+
+// Player order deliberately not sorted by bandwidth.
+const VARIANTS = [variant(10, 1_200_000, 360), variant(11, 300_000, 180), variant(12, 4_300_000, 720), variant(13, 2_850_000, 540)];
+
+describe('abrkit shaka AbrManager', () => {
+  it('starts on the lowest variant under the rate policy, and setVariants reports changes only', () => {
+    const manager = createAbrManager({ policy: 'rate', clock: new ManualClock() });
+    manager.configure(abrConfig());
+    expect(manager.setVariants(VARIANTS, false)).toBe(true);
+    expect(manager.setVariants(VARIANTS, false)).toBe(false);
+    expect(manager.chooseVariant().id).toBe(11);
+    expect(manager.getBandwidthEstimate()).toBe(1e6);
+  });
+
+  it('joins the chunks of one request into one sample and ignores init segments', () => {
+    const clock = new ManualClock();
+    const manager = createAbrManager({ policy: 'rate', clock, abandon: false });
+    manager.configure(abrConfig());
+    manager.setVariants(VARIANTS, false);
+    manager.segmentDownloaded(5, 900_000, true, request(), videoContext(VARIANTS[1]!, 0)); // init segment: ignored
+    const first = request();
+    for (let i = 0; i < 4; i++) {
+      clock.advanceMs(100);
+      manager.segmentDownloaded(100, 50_000, true, first, videoContext(VARIANTS[1]!));
+    }
+    expect(manager.getBandwidthEstimate()).toBe(1e6); // still in flight: no sample yet
+    clock.advanceMs(100);
+    manager.segmentDownloaded(100, 20_000, true, request(), videoContext(VARIANTS[1]!));
+    // 200 kB in 400 ms = 4 Mbit/s, one sample (the harmonic mean of one value).
+    expect(manager.getBandwidthEstimate()).toBeCloseTo(4e6, 6);
+    expect(manager.chooseVariant().id).toBe(13); // 2.85 Mbps fits, 4.3 does not
+  });
+
+  it('honours restrictions and switches through the callback when enabled', () => {
+    const clock = new ManualClock();
+    const manager = createAbrManager({ policy: 'rate', clock, abandon: false });
+    const switched: number[] = [];
+    manager.init((v) => switched.push(v.id), () => undefined);
+    manager.configure(abrConfig({ maxHeight: 360 }));
+    manager.setVariants(VARIANTS, false);
+    manager.enable();
+    expect(manager.chooseVariant().id).toBe(11);
+    manager.segmentDownloaded(400, 1_000_000, true, request(), videoContext(VARIANTS[1]!)); // 20 Mbit/s
+    manager.segmentDownloaded(100, 20_000, true, request(), videoContext(VARIANTS[1]!));
+    // The link affords the top rung, but restrictions cap the height at 360: the 1.2 Mbps variant.
+    expect(switched).toEqual([10]);
+    manager.disable();
+    manager.segmentDownloaded(100, 20_000, true, request(), videoContext(VARIANTS[0]!));
+    expect(switched).toEqual([10]);
+  });
+
+  it('checks every documented restriction field', () => {
+    const v = VARIANTS[2]!; // 4.3 Mbps, 1280x720, 25 fps
+    const r = abrConfig().restrictions;
+    expect(meetsRestrictions(v, r)).toBe(true);
+    expect(meetsRestrictions(v, { ...r, maxBandwidth: 4e6 })).toBe(false);
+    expect(meetsRestrictions(v, { ...r, maxWidth: 1000 })).toBe(false);
+    expect(meetsRestrictions(v, { ...r, maxPixels: 1280 * 720 - 1 })).toBe(false);
+    expect(meetsRestrictions(v, { ...r, minFrameRate: 30 })).toBe(false);
+  });
+});
