@@ -7,7 +7,7 @@ import { parseTrace, synthesizeTrace, type Trace } from '../src/sim.js';
 import { ADAPTER_POLICY_NAMES } from '../src/adapters/setup.js';
 import { createCompareCharts, createLiveCharts, type ChartSet } from './charts.js';
 import { policyLabel, runSession, type DemoPageState, type PlayerName, type PolicyChoice, type SessionState } from './session.js';
-import { clearLog, downloadText, readLog, summarizeLog } from './telemetry-panel.js';
+import { clearLog, downloadText, readLog, summarizeLog, uploadStored } from './telemetry-panel.js';
 import type { StreamInfo } from './metrics.js';
 
 interface DemoConfig {
@@ -50,6 +50,7 @@ const ui = {
   telRefresh: $<HTMLButtonElement>('tel-refresh'),
   telExport: $<HTMLButtonElement>('tel-export'),
   telClear: $<HTMLButtonElement>('tel-clear'),
+  telUpload: $<HTMLButtonElement>('tel-upload'),
   telStatus: $('tel-status'),
   telBody: $<HTMLTableElement>('tel-table').querySelector('tbody')!,
   uploadEndpoint: $<HTMLInputElement>('upload-endpoint'),
@@ -160,6 +161,7 @@ function setBusy(busy: boolean): void {
   ui.compare.disabled = busy;
   ui.stop.disabled = !busy;
   ui.telClear.disabled = busy;
+  ui.telUpload.disabled = busy;
   for (const el of [ui.player, ui.policy, ui.policyB, ui.network, ui.traceFile, ui.seed, ui.playS, ui.uploadEndpoint]) el.disabled = busy;
 }
 
@@ -357,6 +359,29 @@ async function onClear(): Promise<void> {
   }
 }
 
+async function onUpload(): Promise<void> {
+  if (demoState.busy) return;
+  const endpoint = uploadEndpoint();
+  if (!endpoint || !ui.uploadEndpoint.checkValidity()) {
+    ui.telStatus.textContent = 'Enter a collector endpoint first (https, or http on localhost).';
+    ui.uploadEndpoint.focus();
+    return;
+  }
+  ui.telUpload.disabled = true;
+  ui.telStatus.textContent = `Uploading to ${endpoint}…`;
+  try {
+    const result = await uploadStored(endpoint);
+    await refreshTelemetry();
+    ui.telStatus.textContent = result.settled
+      ? `Uploaded ${result.eventsAccepted} events to ${endpoint}.`
+      : `Upload incomplete after ${result.eventsAccepted} events${result.lastError ? ` (${result.lastError})` : ''}; the rest stays stored and will be retried.`;
+  } catch (error) {
+    ui.telStatus.textContent = `Upload failed: ${error instanceof Error ? error.message : String(error)}`;
+  } finally {
+    ui.telUpload.disabled = demoState.busy;
+  }
+}
+
 function checkEndpointInput(): void {
   const value = ui.uploadEndpoint.value.trim();
   if (value === '') return ui.uploadEndpoint.setCustomValidity('');
@@ -380,6 +405,7 @@ async function start(): Promise<void> {
   ui.telRefresh.addEventListener('click', () => void refreshTelemetry());
   ui.telExport.addEventListener('click', () => void onExport());
   ui.telClear.addEventListener('click', () => void onClear());
+  ui.telUpload.addEventListener('click', () => void onUpload());
   ui.uploadEndpoint.addEventListener('change', checkEndpointInput);
   window.addEventListener('unhandledrejection', (event) => demoState.errors.push(`unhandled rejection: ${String(event.reason)}`));
   window.addEventListener('error', (event) => demoState.errors.push(String(event.message)));

@@ -17,6 +17,7 @@ import { ladderFromBitrates } from '../src/core/ladder.js';
 import type { ControllerEvent } from '../src/core/controller.js';
 import type { Trace } from '../src/sim/trace.js';
 import type { SessionMetrics } from '../src/qoe/session-metrics.js';
+import { waitForUpload } from './telemetry-panel.js';
 import { describeReason, measureSession, qoeModelFor, type SegmentRecord, type StallRecord, type StreamInfo } from './metrics.js';
 
 export type PlayerName = 'hls' | 'shaka';
@@ -298,6 +299,10 @@ export async function runSession(spec: SessionSpec): Promise<SessionState> {
       .catch(() => null);
     state.metrics = measureSession(stream, model, state.segments, state.stalls, state.startupS, state.playheadS, state.nowS);
     if (state.network) state.metrics = { ...state.metrics, bytes: state.network.bytes, wastedBytes: state.network.wastedBytes };
+    if (spec.uploadEndpoint) {
+      const upload = await waitForUpload(telemetry).catch(() => null);
+      if (!upload?.settled) state.notes.push('telemetry upload not finished: the rest stays stored and goes with the next upload');
+    }
     await telemetry.close().catch(() => undefined);
     state.done = true;
     spec.onUpdate(state);

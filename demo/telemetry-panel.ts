@@ -2,7 +2,7 @@
  * The telemetry panel: the sessions stored in this browser's IndexedDB log (written by each demo
  * session's recorder, src/telemetry), NDJSON export as a download, and clearing the log.
  */
-import { exportTelemetry, TELEMETRY_DEFAULTS, checkTelemetryEvent } from '../src/telemetry.js';
+import { createTelemetry, exportTelemetry, TELEMETRY_DEFAULTS, checkTelemetryEvent, type Telemetry } from '../src/telemetry.js';
 
 export interface StoredSessionSummary {
   readonly sid: string;
@@ -75,4 +75,44 @@ export function downloadText(text: string, fileName: string, type: string): void
   link.click();
   link.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** How long an upload may take before the page stops waiting for it (the rows stay stored and go next time). */
+const UPLOAD_WAIT_MS = 15_000;
+const UPLOAD_POLL_MS = 200;
+
+/**
+ * Waits until the recorder's upload sink has nothing left to send (idle twice in a row with no new
+ * events accepted), or gives up after `UPLOAD_WAIT_MS`. Returns the events the collector accepted.
+ */
+export async function waitForUpload(telemetry: Telemetry): Promise<{ eventsAccepted: number; settled: boolean; lastError: string | null }> {
+  await telemetry.flush();
+  const deadline = performance.now() + UPLOAD_WAIT_MS;
+  let idleRounds = 0;
+  let lastAccepted = -1;
+  for (;;) {
+    const upload = telemetry.status().upload;
+    if (!upload) return { eventsAccepted: 0, settled: true, lastError: null };
+    const idle = upload.state.kind === 'idle';
+    idleRounds = idle && upload.eventsAccepted === lastAccepted ? idleRounds + 1 : 0;
+    lastAccepted = upload.eventsAccepted;
+    const lastError = upload.state.kind === 'backoff' ? upload.state.lastError : null;
+    if (idleRounds >= 2) return { eventsAccepted: upload.eventsAccepted, settled: true, lastError };
+    if (performance.now() > deadline) return { eventsAccepted: upload.eventsAccepted, settled: false, lastError };
+    await new Promise((resolve) => setTimeout(resolve, UPLOAD_POLL_MS));
+  }
+}
+
+/**
+ * Sends everything stored to a collector (`abrkit collect`) through the telemetry upload sink: one
+ * batch at a time with an Idempotency-Key, rows deleted locally only after a 2xx.
+ */
+export async function uploadStored(endpoint: string): Promise<{ eventsAccepted: number; settled: boolean; lastError: string | null }> {
+  const telemetry = createTelemetry({ clock: { nowMs: () => performance.now() }, upload: { endpoint, idleDelayMs: 500 }, summaryIntervalMs: 0, lifecycle: null });
+  try {
+    await telemetry.ready;
+    return await waitForUpload(telemetry);
+  } finally {
+    await telemetry.close();
+  }
 }

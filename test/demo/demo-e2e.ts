@@ -4,8 +4,10 @@
  *  1. runs an hls.js session (RobustMPC) on an uploaded fast step trace, and a shaka-player session
  *     (BOLA) on the built-in step profile: the video advances, decisions and their reasons are
  *     logged, the charts draw their series (pixels of each series' colour on the canvases);
+ *     and a short hls.js session with the learned policy (dqn);
  *  2. runs compare mode (RobustMPC vs the player's own ABR): two rows in the summary table, overlaid charts;
- *  3. exports the telemetry log: the download is NDJSON of valid events from every session; clear empties it;
+ *  3. exports the telemetry log (the download is NDJSON of valid events from every session), uploads it
+ *     to a real `abrkit collect` collector (every event accepted once), and clear empties the log;
  *  4. every form control has a label; no console errors, no page errors.
  * Screenshots go to test-results/demo/ (and, with --docs, the README's docs/demo-live.png and docs/demo-compare.png).
  */
@@ -17,6 +19,7 @@ import { startDemoServer } from '../../src/demo/server.js';
 import { synthesizeTrace } from '../../src/sim/synth.js';
 import { formatTimeMbpsTrace } from '../../src/sim/trace-parsers.js';
 import { checkTelemetryEvent } from '../../src/telemetry/schema.js';
+import { startCollector } from '../../src/telemetry/collector/server.js';
 import type {} from '../../demo/session.js'; // window.__demo's type
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -127,6 +130,41 @@ async function runAndWatch(page: Page, button: string, expectedRuns: number, tim
   return { maxTimeS, frames, snapshotTaken };
 }
 
+/** Exports the telemetry log through the page's button and checks the download. */
+async function exportAndCheck(page: Page, tag: string, expectedSessions: number): Promise<{ lines: number }> {
+  await page.click('#tel-refresh');
+  await page.waitForFunction((n) => (document.querySelector('#tel-table tbody')?.children.length ?? 0) >= n, expectedSessions, { timeout: 10_000 }).catch(() => undefined);
+  const telRows = await page.locator('#tel-table tbody tr').count();
+  check(`${tag}: telemetry panel lists the sessions`, telRows === expectedSessions, `${telRows} rows, expected ${expectedSessions}`);
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: 10_000 }), page.click('#tel-export')]);
+  const file = join(OUT_DIR, `export-${tag.replace(/\W+/g, '-')}.ndjson`);
+  await download.saveAs(file);
+  const text = readFileSync(file, 'utf8');
+  const lines = text.split('\n').filter((l) => l !== '');
+  const problems: string[] = [];
+  const sessionStarts = new Set<string>();
+  const types = new Map<string, number>();
+  for (const [i, line] of lines.entries()) {
+    try {
+      const event = JSON.parse(line) as { type: string; sid: string };
+      const problem = checkTelemetryEvent(event);
+      if (problem) problems.push(`line ${i + 1}: ${problem}`);
+      types.set(event.type, (types.get(event.type) ?? 0) + 1);
+      if (event.type === 'session-start') sessionStarts.add(event.sid);
+    } catch (error) {
+      problems.push(`line ${i + 1}: ${String(error)}`);
+    }
+  }
+  check(`${tag}: export downloads an .ndjson file`, download.suggestedFilename().endsWith('.ndjson') && text.endsWith('\n'), download.suggestedFilename());
+  check(`${tag}: every exported line is a valid telemetry event`, lines.length > 0 && problems.length === 0, problems.slice(0, 3).join('; '));
+  check(
+    `${tag}: export holds ${expectedSessions} sessions with segments and decisions`,
+    sessionStarts.size === expectedSessions && (types.get('segment') ?? 0) >= 3 * expectedSessions && (types.get('decision') ?? 0) >= 2,
+    `${sessionStarts.size} sessions, ${JSON.stringify(Object.fromEntries(types))}`,
+  );
+  return { lines: lines.length };
+}
+
 async function main(): Promise<void> {
   mkdirSync(OUT_DIR, { recursive: true });
   if (WRITE_DOCS) mkdirSync(DOCS_DIR, { recursive: true });
@@ -204,13 +242,41 @@ async function main(): Promise<void> {
     check('shaka: charts draw', shakaChosen > 50 && (await colouredPixels(page, '#chart-buffer', '#1f77b4')) > 50, `chosen ${shakaChosen} px`);
     await page.screenshot({ path: join(OUT_DIR, 'live-shaka.png'), fullPage: true });
 
+    // 1c. The learned policy (abrkit/dqn) loads its model in the page and decides.
+    await page.selectOption('#player', 'hls');
+    await page.selectOption('#policy', 'dqn');
+    await page.fill('#play-s', '8');
+    await runAndWatch(page, '#run', 3, 120_000);
+    const dqn = await page.evaluate(() => {
+      const s = window.__demo!.last!;
+      return { errors: s.errors, notes: s.notes, decisions: s.decisions.length, playheadS: s.playheadS, kinds: [...new Set(s.decisions.map((d) => d.reasonKind))] };
+    });
+    check('dqn: plays and decides without falling back', dqn.errors.length === 0 && dqn.playheadS >= 7.5 && dqn.decisions >= 1 && !dqn.notes.some((n) => n.startsWith('dqn fell back')), JSON.stringify(dqn));
+    await page.fill('#play-s', String(PLAY_S));
+
+    // 3. Telemetry of the three live sessions: export as NDJSON, then upload to a real collector.
+    const exported = await exportAndCheck(page, 'live sessions', 3);
+    const collector = await startCollector({ outDir: join(OUT_DIR, `collector-${Date.now()}`), port: 0 });
+    try {
+      await page.fill('#upload-endpoint', collector.url);
+      await page.click('#tel-upload');
+      await page.waitForFunction(() => /^Upload(ed| incomplete| failed)/.test(document.getElementById('tel-status')?.textContent ?? ''), undefined, { timeout: 30_000 }).catch(() => undefined);
+      const uploadStatus = (await page.textContent('#tel-status')) ?? '';
+      const stats = collector.stats();
+      check('upload: the collector accepted every exported event exactly once', uploadStatus.startsWith('Uploaded') && stats.acceptedEvents === exported.lines && stats.duplicateBatches === 0 && stats.rejectedRequests === 0, `${uploadStatus} | collector ${JSON.stringify(stats)}, exported ${exported.lines}`);
+      check('upload: uploaded rows leave the browser log', (await page.locator('#tel-table tbody tr').count()) === 0);
+    } finally {
+      await collector.close();
+      await page.fill('#upload-endpoint', '');
+    }
+
     // 2. Compare mode: RobustMPC vs hls.js's own ABR on the uploaded fast step trace.
     await page.selectOption('#network', COMPARE_NETWORK);
     await page.selectOption('#player', 'hls');
     await page.selectOption('#policy', 'robustmpc');
     await page.selectOption('#policy-b', 'default');
     await page.fill('#play-s', String(COMPARE_PLAY_S));
-    await runAndWatch(page, '#compare', 4, (2 * COMPARE_PLAY_S + 200) * 1000);
+    await runAndWatch(page, '#compare', 5, (2 * COMPARE_PLAY_S + 200) * 1000);
     const compare = await page.evaluate(() => {
       const pair = window.__demo!.compare;
       return pair ? pair.map((s) => ({ label: s.label, policy: s.policy, playheadS: s.playheadS, errors: s.errors, qoe: s.metrics?.qoe ?? null, wasted: s.metrics?.wastedBytes ?? null })) : null;
@@ -227,33 +293,8 @@ async function main(): Promise<void> {
     await compareShot.screenshot({ path: join(OUT_DIR, 'compare.png') });
     if (WRITE_DOCS) await compareShot.screenshot({ path: join(DOCS_DIR, 'demo-compare.png') });
 
-    // 3. Telemetry: export, validate, clear.
-    await page.click('#tel-refresh');
-    await page.waitForFunction(() => (document.querySelector('#tel-table tbody')?.children.length ?? 0) >= 4, undefined, { timeout: 10_000 }).catch(() => undefined);
-    const telRows = await page.locator('#tel-table tbody tr').count();
-    check('telemetry panel lists the four sessions', telRows >= 4, `${telRows} rows`);
-    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 10_000 }), page.click('#tel-export')]);
-    const file = join(OUT_DIR, 'export.ndjson');
-    await download.saveAs(file);
-    const text = readFileSync(file, 'utf8');
-    const lines = text.split('\n').filter((l) => l !== '');
-    const problems: string[] = [];
-    const sessionStarts = new Set<string>();
-    const types = new Map<string, number>();
-    for (const [i, line] of lines.entries()) {
-      try {
-        const event = JSON.parse(line) as { type: string; sid: string };
-        const problem = checkTelemetryEvent(event);
-        if (problem) problems.push(`line ${i + 1}: ${problem}`);
-        types.set(event.type, (types.get(event.type) ?? 0) + 1);
-        if (event.type === 'session-start') sessionStarts.add(event.sid);
-      } catch (error) {
-        problems.push(`line ${i + 1}: ${String(error)}`);
-      }
-    }
-    check('export downloads an .ndjson file', download.suggestedFilename().endsWith('.ndjson') && text.endsWith('\n'), download.suggestedFilename());
-    check('export: every line is a valid telemetry event', lines.length > 0 && problems.length === 0, problems.slice(0, 3).join('; '));
-    check('export: four sessions with segments and decisions', sessionStarts.size === 4 && (types.get('segment') ?? 0) > 10 && (types.get('decision') ?? 0) > 5, `${sessionStarts.size} sessions, ${JSON.stringify(Object.fromEntries(types))}`);
+    // 4. Telemetry after compare mode: the two compare sessions are stored; export, then clear.
+    await exportAndCheck(page, 'after compare', 2);
     await page.click('#tel-clear');
     await page.waitForFunction(() => document.getElementById('tel-status')?.textContent?.startsWith('Cleared'), undefined, { timeout: 10_000 }).catch(() => undefined);
     check('clear empties the log', (await page.locator('#tel-table tbody tr').count()) === 0, (await page.textContent('#tel-status')) ?? '');
