@@ -199,6 +199,15 @@ async function main(): Promise<void> {
     const secondFocus = await page.evaluate(() => document.activeElement?.id ?? '');
     check('keyboard focus order starts at the skip link, then the player control', secondFocus === 'player', `second Tab focused '${secondFocus}'`);
 
+    // Responsive: at a phone's width the page reflows to one column with no sideways scrolling.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForTimeout(300);
+    const overflowPx = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    check('responsive: no horizontal overflow at 390 px', overflowPx <= 0, `${overflowPx} px too wide`);
+    await page.screenshot({ path: join(OUT_DIR, 'narrow.png'), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.waitForTimeout(300);
+
     // 1a. hls.js + RobustMPC on the uploaded fast step trace.
     await page.setInputFiles('#trace-file', traceFile);
     await page.waitForFunction(() => document.getElementById('trace-info')?.textContent?.includes('samples'), undefined, { timeout: 5_000 });
