@@ -15,7 +15,7 @@ import {
   type TelemetryReason,
   type VisibilityState,
 } from './schema.js';
-import { createMemoryStore, openTelemetryStore, type StoreStatus, type TelemetryStore } from './store.js';
+import { byteLength, createMemoryStore, openTelemetryStore, type StoreStatus, type TelemetryStore } from './store.js';
 import { checkEndpoint, createUploadSink, UPLOAD_DEFAULTS, type UploadOptions, type UploadSink, type UploadStats } from './upload.js';
 import { browserLifecycle, defaultIdSource, REAL_TIMERS, type PageLifecycle, type Timers } from './env.js';
 
@@ -153,6 +153,7 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
   const lifecycle = options.lifecycle === undefined ? browserLifecycle() : options.lifecycle;
   const sessionId = idSource();
 
+  const uploadLimits = { maxBatchEvents: options.upload?.maxBatchEvents ?? UPLOAD_DEFAULTS.maxBatchEvents, maxBatchBytes: options.upload?.maxBatchBytes ?? UPLOAD_DEFAULTS.maxBatchBytes };
   let store: TelemetryStore | null = null;
   let sink: UploadSink | null = null;
   let storageStatus: StoreStatus | null = null;
@@ -222,10 +223,30 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
     return taken;
   }
 
-  async function writeRows(taken: QueuedEvent[], batchKey?: string, unloading = false): Promise<void> {
+  /** Rows handed to the store whose write has not completed yet, by batch key (upload only). */
+  const inFlight = new Map<string, readonly string[]>();
+
+  /**
+   * Writes taken events. With upload on, they are cut into upload-sized batches whose keys are
+   * fixed now, so that every copy of a batch (the stored rows, a pagehide beacon) has the same
+   * Idempotency-Key and the collector keeps exactly one.
+   */
+  function writeRows(taken: QueuedEvent[], unloading = false): Promise<void> {
     const target = store;
-    if (!target || taken.length === 0) return;
+    if (!target || taken.length === 0) return Promise.resolve();
     const rows = taken.map((q) => ({ sid: q.sid, seq: q.seq, line: JSON.stringify(q.event) }));
+    if (!sink) return appendRows(target, taken, rows, undefined, unloading);
+    const writes: Promise<void>[] = [];
+    for (const [from, to] of uploadChunks(rows.map((r) => r.line), uploadLimits.maxBatchEvents, uploadLimits.maxBatchBytes)) {
+      const key = idSource();
+      const lines = rows.slice(from, to).map((r) => r.line);
+      inFlight.set(key, lines);
+      writes.push(appendRows(target, taken.slice(from, to), rows.slice(from, to), key, unloading).finally(() => inFlight.delete(key)));
+    }
+    return Promise.all(writes).then(() => undefined);
+  }
+
+  async function appendRows(target: TelemetryStore, taken: QueuedEvent[], rows: { sid: string; seq: number; line: string }[], batchKey: string | undefined, unloading: boolean): Promise<void> {
     let result: { written: number; evicted: number; droppedOnQuota: number };
     try {
       result = await target.append(rows, batchKey, unloading);
@@ -263,9 +284,11 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
   }
 
   /**
-   * Pagehide: the queue goes out at once as a beacon batch, and into the store under the same key
-   * (so a later resend of the stored copy is a duplicate the collector drops). Both start
-   * synchronously: nothing that waits on a callback survives the page.
+   * Pagehide. Whatever is queued is written at once (every request issued synchronously and
+   * committed), and with upload on, every batch not yet confirmed stored (those just written and
+   * those still in flight) also goes out by keepalive fetch / sendBeacon under its own key: the
+   * browser may abort IndexedDB work still pending when the page dies, and if it does not, the
+   * stored copy is resent later under the same key and dropped by the collector as a duplicate.
    */
   function flushForUnload(): void {
     if (qoe.segments > 0 || qoe.stalls > 0) pushSummary();
@@ -274,29 +297,11 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
       flushTimer = null;
     }
     if (!store) return;
-    const taken = takeQueue();
-    if (taken.length === 0) return;
-    const pending: Promise<void>[] = [];
-    let rest = taken;
-    if (sink) {
-      const budgetBytes = options.upload?.maxBatchBytes ?? UPLOAD_DEFAULTS.maxBatchBytes;
-      const lines: string[] = [];
-      let bytes = 0;
-      for (const q of taken) {
-        const line = JSON.stringify(q.event);
-        if (bytes + line.length + 1 > budgetBytes) break;
-        bytes += line.length + 1;
-        lines.push(line);
-      }
-      if (lines.length > 0) {
-        const key = idSource();
-        sink.beacon(key, lines);
-        pending.push(writeRows(taken.slice(0, lines.length), key, true));
-        rest = taken.slice(lines.length);
-      }
-    }
-    pending.push(writeRows(rest, undefined, true));
-    writing = Promise.all([writing, ...pending]).then(() => undefined, fail);
+    const write = writeRows(takeQueue(), true);
+    writing = Promise.all([writing, write]).then(() => undefined, fail);
+    if (!sink) return;
+    // Oldest first, within the browsers' 64 KB keepalive budget (then sendBeacon's own).
+    for (const [key, lines] of inFlight) sink.beacon(key, lines);
   }
 
   function pushSummary(): void {
@@ -528,6 +533,24 @@ function resetQoeWindow(w: QoeWindow, nowMs: number): void {
   if (w.stallStartMs !== null) w.stallStartMs = nowMs;
   w.droppedFramesBase += w.droppedFrames;
   w.droppedFrames = 0;
+}
+
+/** [from, to) index ranges of lines, each range within the event and byte limits (a line alone may exceed the bytes). */
+function uploadChunks(lines: readonly string[], maxEvents: number, maxBytes: number): [number, number][] {
+  const chunks: [number, number][] = [];
+  let from = 0;
+  let bytes = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const size = byteLength(lines[i]!) + 1;
+    if (i > from && (i - from >= maxEvents || bytes + size > maxBytes)) {
+      chunks.push([from, i]);
+      from = i;
+      bytes = 0;
+    }
+    bytes += size;
+  }
+  if (from < lines.length) chunks.push([from, lines.length]);
+  return chunks;
 }
 
 /** A decision reason as JSON: errors become their code and message. */

@@ -22,7 +22,7 @@ export interface TelemetryDB extends DBSchema {
 export interface AppendResult {
   /** Rows written. */
   readonly written: number;
-  /** Oldest rows deleted to keep the log within `maxRows` (or to make room after a quota error). */
+  /** Oldest rows deleted to keep the log within `maxRows`. */
   readonly evicted: number;
   /** Rows refused by storage (quota) even after making room: lost, and counted. */
   readonly droppedOnQuota: number;
@@ -74,8 +74,6 @@ export interface StoreOptions {
 
 const QUARANTINE_PREFIX = 'rejected:';
 const DB_VERSION = 1;
-/** After a quota error, evict this share of the log (at least the rows being written) and try once more. */
-const QUOTA_EVICT_SHARE = 0.1;
 
 /** Opens the IndexedDB store, or the in-memory one (with a status that says why) when IndexedDB is unavailable. */
 export async function openTelemetryStore(options: StoreOptions): Promise<TelemetryStore> {
@@ -120,51 +118,43 @@ class IdbStore implements TelemetryStore {
 
   async append(rows: readonly { sid: string; seq: number; line: string }[], batch?: string, unloading = false): Promise<AppendResult> {
     if (rows.length === 0) return { written: 0, evicted: 0, droppedOnQuota: 0 };
-    if (unloading) {
-      const tx = this.#db.transaction('events', 'readwrite', { durability: 'relaxed' });
-      const adds = rows.map((row) => tx.store.add(batch === undefined ? { ...row } : { ...row, batch }));
-      tx.commit();
-      try {
-        await Promise.all([...adds, tx.done]);
-        return { written: rows.length, evicted: 0, droppedOnQuota: 0 };
-      } catch (error) {
-        if (!isQuotaError(error)) throw error;
-        return { written: 0, evicted: 0, droppedOnQuota: rows.length };
-      }
-    }
     try {
-      const evicted = await this.#write(rows, batch, 0);
-      return { written: rows.length, evicted, droppedOnQuota: 0 };
+      await this.#add(rows, batch);
     } catch (error) {
-      if (!isQuotaError(error)) throw error;
-    }
-    // Out of quota: make room by evicting the oldest rows, then try once more; otherwise drop and count.
-    try {
-      const total = await this.#db.count('events');
-      const room = Math.max(rows.length, Math.ceil(total * QUOTA_EVICT_SHARE));
-      const evicted = await this.#write(rows, batch, room);
-      return { written: rows.length, evicted, droppedOnQuota: 0 };
-    } catch (error) {
+      // Out of quota: the new rows are dropped and counted. Evicting old rows would not help at
+      // once (Chromium frees deleted IndexedDB space only on compaction) and would destroy older
+      // undelivered events and the log's own loss records.
       if (!isQuotaError(error)) throw error;
       return { written: 0, evicted: 0, droppedOnQuota: rows.length };
     }
+    // The ring-buffer trim runs in its own transaction: if the page dies first, nothing is lost
+    // and the next write trims. At unload it is not even started.
+    const evicted = unloading ? 0 : await this.#trim();
+    return { written: rows.length, evicted, droppedOnQuota: 0 };
   }
 
-  async #write(rows: readonly { sid: string; seq: number; line: string }[], batch: string | undefined, evictFirst: number): Promise<number> {
+  /**
+   * Adds rows in one transaction whose every request is issued synchronously and which is
+   * committed at once: Chromium aborts a transaction that is still waiting on script when the
+   * page goes away, so a write never waits on a callback before it commits.
+   */
+  async #add(rows: readonly { sid: string; seq: number; line: string }[], batch: string | undefined): Promise<void> {
     // Relaxed durability: the OS may lose the last writes on power loss, never on a tab reload.
     const tx = this.#db.transaction('events', 'readwrite', { durability: 'relaxed' });
+    const adds = rows.map((row) => tx.store.add(batch === undefined ? { ...row } : { ...row, batch }));
+    tx.commit();
+    await Promise.all([...adds, tx.done]);
+  }
+
+  /** Count and delete in one transaction, so two tabs trimming at once do not both evict. */
+  async #trim(): Promise<number> {
+    const tx = this.#db.transaction('events', 'readwrite', { durability: 'relaxed' });
     const done = tx.done;
-    done.catch(() => {}); // awaited below; this only stops an early abort from counting as unhandled
-    const store = tx.store;
-    let evicted = 0;
-    if (evictFirst > 0) evicted += await deleteOldest(store, evictFirst);
-    const adds = Promise.all(rows.map((row) => store.add(batch === undefined ? { ...row } : { ...row, batch })));
-    adds.catch(() => {});
-    const over = (await store.count()) - this.#maxRows;
-    if (over > 0) evicted += await deleteOldest(store, over);
-    await adds;
+    done.catch(() => {}); // awaited below
+    const over = (await tx.store.count()) - this.#maxRows;
+    const deleted = over > 0 ? await deleteOldest(tx.store, over) : 0;
     await done;
-    return evicted;
+    return deleted;
   }
 
   async claimBatch(maxEvents: number, maxBytes: number, newKey: () => string): Promise<Batch | null> {

@@ -3,7 +3,7 @@
  * drives it through `window.harness`. With `?e2e=<endpoint>` it starts a recording session that
  * uploads to the collector on load, and notes each session's event count in localStorage at pagehide.
  */
-import { createTelemetry, exportTelemetry, type Telemetry, type TelemetryOptions, type TelemetryStatus } from '../../src/telemetry.js';
+import { createTelemetry, exportTelemetry, recordMediaElement, type Telemetry, type TelemetryOptions, type TelemetryStatus } from '../../src/telemetry.js';
 
 const clock = { nowMs: () => performance.now() };
 let telemetry: Telemetry | null = null;
@@ -56,6 +56,26 @@ const harness = {
   async storedCount(): Promise<number> {
     return (await harness.exportText()).split('\n').filter(Boolean).length;
   },
+  /** Plays `src` muted in a real <video> with its events recorded; resolves at `ended` (or after `timeoutMs`). */
+  async playVideo(src: string, timeoutMs: number): Promise<string> {
+    const video = document.createElement('video');
+    video.muted = true;
+    document.body.append(video);
+    const detach = recordMediaElement(telemetry!, video, { droppedFramesIntervalMs: 500 });
+    const ended = new Promise<string>((resolve) => {
+      video.addEventListener('ended', () => resolve('ended'));
+      video.addEventListener('error', () => resolve(`error ${video.error?.code}`));
+      setTimeout(() => resolve('timeout'), timeoutMs);
+    });
+    video.src = src;
+    await video.play();
+    const outcome = await ended;
+    detach();
+    return outcome;
+  },
+  statusAtPagehide(sid: string): string | null {
+    return localStorage.getItem(`${SESSIONS_KEY}:status:${sid}`);
+  },
   /** Sessions this origin has run in e2e mode: id -> events recorded (written at pagehide). */
   sessions(): Record<string, number> {
     return JSON.parse(localStorage.getItem(SESSIONS_KEY) ?? '{}') as Record<string, number>;
@@ -80,6 +100,7 @@ window.harnessReady = (async () => {
     const status = telemetry?.status();
     if (!status) return;
     localStorage.setItem(SESSIONS_KEY, JSON.stringify({ ...harness.sessions(), [status.sessionId]: status.recorded }));
+    localStorage.setItem(`${SESSIONS_KEY}:status:${status.sessionId}`, JSON.stringify(status));
   });
   harness.startGenerator(25, 2, 100_000);
 })();
