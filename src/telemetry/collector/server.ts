@@ -239,8 +239,17 @@ function readBody(request: IncomingMessage, maxBytes: number): Promise<Buffer> {
       }
       chunks.push(chunk);
     });
+    let ended = false;
     request.on('end', () => {
+      ended = true;
       if (!failed) resolve(Buffer.concat(chunks));
+    });
+    // The client went away mid-body (a page unloading, a killed tab): nothing is stored.
+    request.on('close', () => {
+      if (!ended && !failed) {
+        failed = true;
+        reject(new HttpProblem(400, 'incomplete-body', 'the request body ended early'));
+      }
     });
     request.on('error', (error) => {
       if (!failed) reject(error);
