@@ -239,8 +239,9 @@ function compareRow(tag: string, s: SessionState, best: boolean): HTMLTableRowEl
   const cells = [
     `${tag}: ${s.label}`,
     fmt(m?.qoe, 3),
-    String(m?.stalls ?? 0),
-    fmt(m?.rebufferS, 2),
+    // Stall events as the <video> element reported them (waiting -> playing), and their total time.
+    String(s.stalls.length),
+    fmt(s.stalls.reduce((sum, x) => sum + ((x.endS ?? s.nowS) - x.startS), 0), 2),
     fmt(m?.bitrateKbps, 0),
     String(m?.switches ?? 0),
     fmt(m?.startupS, 2),
