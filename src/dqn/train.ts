@@ -26,6 +26,9 @@ import { planOptimal } from '../sim/optimal.js';
 import { createQoeModel } from '../qoe/models.js';
 import { createPensieveEnv, PENSIEVE_CONSTANTS } from '../sim/pensieve-env.js';
 import { createRobustMpcPolicy } from '../policies/robustmpc.js';
+import { createBolaPolicy } from '../policies/bola.js';
+import { createRatePolicy } from '../policies/rate.js';
+import type { AbrPolicy } from '../core/policy.js';
 import { highestRungAtMost } from '../core/ladder.js';
 import { invalidOptions } from '../core/errors.js';
 import { historyStats } from './features.js';
@@ -72,7 +75,7 @@ export interface DqnTrainOptions {
    * Who plays the synthetic-ladder demonstrations: RobustMPC (sees only the past, like the agent)
    * or the offline optimum (clairvoyant: its choices cannot be explained by the agent's features).
    */
-  readonly demonstrator: 'robustmpc' | 'optimal';
+  readonly demonstrator: Demonstrator;
   /**
    * Episodes played before learning by RobustMPC with a share of uniformly random actions, so that
    * the replay shows the consequences of bad choices (stalls) that demonstrations never make.
@@ -88,7 +91,7 @@ export const DQN_TRAIN_DEFAULTS: DqnTrainOptions = Object.freeze({
   valueHidden: [32],
   gamma: 0.95,
   nStep: 3,
-  learningRate: 5e-4,
+  learningRate: 2.5e-4,
   batchSize: 32,
   replayCapacity: 60_000,
   targetSyncUpdates: 500,
@@ -100,15 +103,29 @@ export const DQN_TRAIN_DEFAULTS: DqnTrainOptions = Object.freeze({
   guidedExploration: 0.5,
   rewardScale: 0.25,
   syntheticLadderShare: 0.3,
-  demoShare: 0.25,
+  demoShare: 0.5,
   demoMarginWeight: 1,
   demoMargin: 0.1,
-  pretrainUpdates: 4000,
+  pretrainUpdates: 8000,
   syntheticDemos: 200,
-  demonstrator: 'robustmpc',
+  demonstrator: 'best-online',
   prefillEpisodes: 1000,
   prefillRandomShare: 0.3,
 });
+
+export type Demonstrator = 'robustmpc' | 'best-online' | 'optimal';
+
+/** The demonstration plan of one trace. */
+export function demonstrationPlan(demonstrator: Demonstrator, trace: Trace, video: SimVideo): number[] {
+  switch (demonstrator) {
+    case 'robustmpc':
+      return robustMpcPlan(trace, video);
+    case 'best-online':
+      return bestOnlinePlan(trace, video);
+    case 'optimal':
+      return optimalPlan(trace, video);
+  }
+}
 
 /** Most candidate rungs a training transition may have (synthetic ladders stay below this). */
 export const MAX_TRAIN_RUNGS = 12;
@@ -227,6 +244,8 @@ export interface TrainerCheckpoint {
   readonly options: DqnTrainOptions;
   readonly episode: number;
   readonly updates: number;
+  /** Pre-training updates done (absent in old checkpoints: all of them). */
+  readonly pretrained?: number;
   readonly randomState: number;
   readonly online: SerializedNetwork;
   readonly target: SerializedNetwork;
@@ -266,16 +285,35 @@ export interface TrainData {
   readonly demonstrations?: readonly Demonstration[];
 }
 
-/** The rungs RobustMPC (QoE_lin, no quirks) chooses on a trace, chunk 0 included: a demonstration. */
-export function robustMpcPlan(trace: Trace, video: SimVideo): number[] {
-  const mpc = createRobustMpcPolicy({ qoe: 'lin' });
+/** The rungs an online policy chooses on a trace (chunk 0 included) and its mean QoE_lin over chunks 1.. */
+export function onlinePlan(trace: Trace, video: SimVideo, policy: AbrPolicy): { plan: number[]; qoe: number } {
+  policy.reset?.();
   const plan = [Math.min(PENSIEVE_CONSTANTS.defaultRung, video.renditions.length - 1)];
-  playEpisode(trace, video, createThroughputRegressor(), (features, context) => {
-    const rung = mpc.decide(context).rungIndex;
+  const steps = playEpisode(trace, video, createThroughputRegressor(), (features, context) => {
+    const rung = policy.decide(context).rungIndex;
     plan.push(rung);
     return rung - features.minRungIndex;
   });
-  return plan;
+  let total = 0;
+  for (const step of steps) total += step.reward;
+  return { plan, qoe: total / steps.length };
+}
+
+/** The rungs RobustMPC (QoE_lin, no quirks) chooses on a trace, chunk 0 included: a demonstration. */
+export function robustMpcPlan(trace: Trace, video: SimVideo): number[] {
+  return onlinePlan(trace, video, createRobustMpcPolicy({ qoe: 'lin' })).plan;
+}
+
+/**
+ * The session of whichever online policy (RobustMPC, BOLA, rate) scored best on this trace. Each
+ * demonstration only ever used the past; choosing which one to learn from uses the outcome
+ * (filtered imitation), so the agent sees RobustMPC where planning paid and BOLA where the buffer did.
+ */
+export function bestOnlinePlan(trace: Trace, video: SimVideo): number[] {
+  const candidates = [createRobustMpcPolicy({ qoe: 'lin' }), createBolaPolicy(), createRatePolicy()].map((p) => onlinePlan(trace, video, p));
+  let best = candidates[0];
+  for (const c of candidates) if (c.qoe > best.qoe) best = c;
+  return best.plan;
 }
 
 /** The offline optimum's plan for each trace (Pensieve mode, QoE_lin): demonstrations for the trainer. */
@@ -295,7 +333,11 @@ export interface EpisodeReport {
 export interface DqnTrainer {
   readonly options: DqnTrainOptions;
   readonly episode: number;
-  /** Plays and learns from episodes until `options.episodes` or `count` more have been played. */
+  /** Pre-training updates done so far (on demonstrations and the prefilled replay). */
+  readonly pretrained: number;
+  /** Runs up to `count` more of the `options.pretrainUpdates` pre-training updates. */
+  pretrain(count: number): void;
+  /** Finishes pre-training, then plays and learns from episodes until `options.episodes` or `count` more have been played. */
   train(count: number, onEpisode?: (report: EpisodeReport) => void): void;
   /** Mean QoE_lin per chunk (chunks 1..) of the greedy policy over each trace. */
   evaluateGreedy(traces: readonly Trace[], video: SimVideo): number[];
@@ -369,7 +411,7 @@ export function createDqnTrainer(data: TrainData, options: Partial<DqnTrainOptio
     for (let i = 0; i < o.syntheticDemos; i++) {
       const trace = all[demoRandom.int(all.length)];
       const video = syntheticVideo(demoRandom);
-      demos.push({ trace, video, plan: o.demonstrator === 'optimal' ? optimalPlan(trace, video) : robustMpcPlan(trace, video) });
+      demos.push({ trace, video, plan: demonstrationPlan(o.demonstrator, trace, video) });
     }
   }
   let demoCount = 0;
@@ -531,8 +573,13 @@ export function createDqnTrainer(data: TrainData, options: Partial<DqnTrainOptio
         ),
       );
     }
-    if (demoMemory.size + replay.size > 0) for (let u = 0; u < o.pretrainUpdates; u++) lastLoss = learn(true);
   }
+  let pretrained = resume ? (resume.pretrained ?? o.pretrainUpdates) : 0;
+  const pretrain = (count: number): void => {
+    const end = Math.min(o.pretrainUpdates, pretrained + count);
+    if (demoMemory.size + replay.size === 0) pretrained = o.pretrainUpdates;
+    for (; pretrained < end; pretrained++) lastLoss = learn(true);
+  };
   // Resume: the random state is restored after the (deterministic) demonstration set-up.
   if (resume) random.state = resume.randomState;
 
@@ -566,7 +613,12 @@ export function createDqnTrainer(data: TrainData, options: Partial<DqnTrainOptio
     get episode() {
       return episode;
     },
+    get pretrained() {
+      return pretrained;
+    },
+    pretrain,
     train(count, onEpisode) {
+      pretrain(Infinity);
       const end = Math.min(o.episodes, episode + count);
       while (episode < end) {
         const report = playOne();
@@ -586,6 +638,7 @@ export function createDqnTrainer(data: TrainData, options: Partial<DqnTrainOptio
       options: o,
       episode,
       updates,
+      pretrained,
       randomState: random.state,
       online: serializeNetwork(online),
       target: serializeNetwork(target),

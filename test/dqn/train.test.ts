@@ -61,6 +61,11 @@ describe('DQN training (tiny seeded runs)', () => {
       { traceSets: [[fast]], video, demonstrations: [{ trace: fast, video, plan: optimalPlan(fast, video) }] },
       { ...tiny, episodes: 0, syntheticDemos: 0, pretrainUpdates: 300, seed: 1 },
     );
+    expect(trainer.pretrained).toBe(0);
+    trainer.pretrain(150);
+    expect(trainer.pretrained).toBe(150);
+    trainer.train(0);
+    expect(trainer.pretrained).toBe(300);
     // The optimum on a 20 Mbps link is the top rung from chunk 1 on: 4.3 per chunk, minus one switch.
     const [score] = trainer.evaluateGreedy([fast], video);
     expect(score).toBeGreaterThan(4);

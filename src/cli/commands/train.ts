@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadTraces, loadVideo } from '../node-io.js';
-import { choiceOption, intOption, parseCommandArgs, requireOption, UsageError } from '../args.js';
+import { choiceOption, intOption, numberOption, parseCommandArgs, requireOption, UsageError } from '../args.js';
 import { createProgressBar } from '../progress.js';
-import { createDqnTrainer, optimalPlan, robustMpcPlan, type Demonstration, type TrainerCheckpoint } from '../../dqn/train.js';
+import { createDqnTrainer, demonstrationPlan, type Demonstration, type TrainerCheckpoint } from '../../dqn/train.js';
 import { encodeModel } from '../../dqn/model.js';
 import type { Trace } from '../../sim/trace.js';
 
@@ -16,9 +16,14 @@ const HELP = `usage: abrkit train dqn --traces <dir>[,<dir>...] --video <path> -
   --seed <n>             seed (default 1): same seed, data and options give the same model
   --episodes <n>         total episodes (default 6000)
   --eval-every <n>       episodes between greedy evaluations (default 250)
+  --eval-every-updates <n> pre-training updates between greedy evaluations (default 2000)
   --checkpoint-every <n> episodes between checkpoints (default 250)
-  --demos <who>          demonstrations to learn from as well (DQfD): robustmpc (default), optimal
-                         (the clairvoyant offline optimum), or none (pure DQN)
+  --demos <who>          demonstrations to learn from as well (DQfD): robustmpc, best-online (default;
+                         per trace, the best of robustmpc/bola/rate), optimal (the clairvoyant offline
+                         optimum), or none (pure DQN)
+  --pretrain-updates <n> gradient updates on demonstrations + prefilled replay before playing (default 8000)
+  --prefill-episodes <n> noisy-RobustMPC episodes put in the replay before pre-training (default 1000)
+  --learning-rate <x>    Adam step size (default 2.5e-4)
   --resume               continue from <out>/checkpoint.json (replay memory is refilled, not restored)
 
 Demonstration plans for the training traces are computed once and cached in <out>/demos.json.`;
@@ -41,9 +46,13 @@ export async function run(args: string[]): Promise<void> {
       seed: { type: 'string' },
       episodes: { type: 'string' },
       'eval-every': { type: 'string' },
+      'eval-every-updates': { type: 'string' },
       'checkpoint-every': { type: 'string' },
       resume: { type: 'boolean' },
       demos: { type: 'string' },
+      'pretrain-updates': { type: 'string' },
+      'prefill-episodes': { type: 'string' },
+      'learning-rate': { type: 'string' },
     },
     HELP,
   );
@@ -55,6 +64,7 @@ export async function run(args: string[]): Promise<void> {
   const out = requireOption(values.out, 'out', HELP);
   const seed = intOption(values.seed, 'seed', 1);
   const evalEvery = intOption(values['eval-every'], 'eval-every', 250);
+  const evalEveryUpdates = intOption(values['eval-every-updates'], 'eval-every-updates', 2000);
   const checkpointEvery = intOption(values['checkpoint-every'], 'checkpoint-every', 250);
   mkdirSync(out, { recursive: true });
   const checkpointPath = join(out, 'checkpoint.json');
@@ -71,14 +81,14 @@ export async function run(args: string[]): Promise<void> {
     renameSync(`${path}.tmp`, path);
   };
   const demonstrations: Demonstration[] = [];
-  const demonstrator = choiceOption(values.demos, 'demos', ['robustmpc', 'optimal', 'none'] as const, 'robustmpc');
+  const demonstrator = choiceOption(values.demos, 'demos', ['robustmpc', 'best-online', 'optimal', 'none'] as const, 'best-online');
   if (demonstrator !== 'none') {
     const demoPath = join(out, 'demos.json');
     const cached: Record<string, number[]> = existsSync(demoPath) ? (JSON.parse(readFileSync(demoPath, 'utf8')) as Record<string, number[]>) : {};
     const all = traceSets.flatMap((set, i) => set.map((trace) => ({ key: `${demonstrator}/${i}/${trace.name}/${video.name}`, trace })));
     const demoProgress = createProgressBar(`${demonstrator} plans of the training traces`);
     all.forEach(({ key, trace }, i) => {
-      cached[key] ??= demonstrator === 'optimal' ? optimalPlan(trace, video) : robustMpcPlan(trace, video);
+      cached[key] ??= demonstrationPlan(demonstrator, trace, video);
       demonstrations.push({ trace, video, plan: cached[key] });
       demoProgress.update(i + 1, all.length);
     });
@@ -86,7 +96,14 @@ export async function run(args: string[]): Promise<void> {
   }
   const trainer = createDqnTrainer(
     { traceSets, video, demonstrations },
-    { seed, ...(episodes === undefined ? {} : { episodes }), ...(demonstrator === 'none' ? { syntheticDemos: 0 } : { demonstrator }) },
+    {
+      seed,
+      ...(episodes === undefined ? {} : { episodes }),
+      ...(demonstrator === 'none' ? { syntheticDemos: 0 } : { demonstrator }),
+      ...(values['pretrain-updates'] === undefined ? {} : { pretrainUpdates: intOption(values['pretrain-updates'], 'pretrain-updates', 8000) }),
+      ...(values['prefill-episodes'] === undefined ? {} : { prefillEpisodes: intOption(values['prefill-episodes'], 'prefill-episodes', 1000) }),
+      ...(values['learning-rate'] === undefined ? {} : { learningRate: numberOption(values['learning-rate'], 'learning-rate', 2.5e-4) }),
+    },
     resume,
   );
   const total = trainer.options.episodes;
@@ -98,31 +115,39 @@ export async function run(args: string[]): Promise<void> {
   let rewardCount = 0;
   const meta = () => ({ seed, episodes: trainer.episode, traces: values.traces, video: video.name, options: trainer.options });
   console.log(`training on ${traceSets.map((s) => s.length).join(' + ')} traces, video ${video.name}; ${total} episodes from ${trainer.episode}`);
-  let first = !resume;
-  while (trainer.episode < total || first) {
-    const chunk = first ? 0 : Math.min(evalEvery - (trainer.episode % evalEvery), total - trainer.episode);
-    first = false;
-    trainer.train(chunk, (report) => {
-      rewardSum += report.meanReward;
-      rewardCount++;
-      progress.update(report.episode, total, `eps ${report.epsilon.toFixed(2)} loss ${report.loss.toFixed(3)}`);
-    });
+  const evaluateAndSave = (label: string) => {
     // Score: mean over sets of the greedy policy's mean QoE on held-in training traces.
     const perSet = evalSets.map((set) => {
       const scores = trainer.evaluateGreedy(set, video);
       return scores.reduce((a, b) => a + b, 0) / scores.length;
     });
     const score = perSet.reduce((a, b) => a + b, 0) / perSet.length;
-    const line = `episode ${trainer.episode}: train reward ${(rewardSum / Math.max(1, rewardCount)).toFixed(3)}, greedy ${perSet.map((s) => s.toFixed(3)).join(' / ')}, ${((Date.now() - startedMs) / 1000).toFixed(0)} s`;
+    const line = `${label}: train reward ${rewardCount ? (rewardSum / rewardCount).toFixed(3) : '-'}, greedy ${perSet.map((s) => s.toFixed(3)).join(' / ')}, ${((Date.now() - startedMs) / 1000).toFixed(0)} s`;
     process.stderr.write(`\n${line}\n`);
     rewardSum = 0;
     rewardCount = 0;
     if (score > best) {
       best = score;
-      writeJson('best.f32.json', encodeModel(trainer.model(), 'f32', { ...meta(), score, perSet }));
-      writeJson('best.f16.json', encodeModel(trainer.model(), 'f16', { ...meta(), score, perSet }));
-      writeJson('best.json', { score, perSet, episode: trainer.episode });
+      const where = { score, perSet, episode: trainer.episode, pretrained: trainer.pretrained };
+      writeJson('best.f32.json', encodeModel(trainer.model(), 'f32', { ...meta(), ...where }));
+      writeJson('best.f16.json', encodeModel(trainer.model(), 'f16', { ...meta(), ...where }));
+      writeJson('best.json', where);
     }
+  };
+  const pretrainTotal = trainer.options.pretrainUpdates;
+  while (trainer.pretrained < pretrainTotal) {
+    trainer.pretrain(evalEveryUpdates);
+    evaluateAndSave(`pre-training update ${trainer.pretrained}/${pretrainTotal}`);
+    writeJson('checkpoint.json', trainer.checkpoint());
+  }
+  while (trainer.episode < total) {
+    const chunk = Math.min(evalEvery - (trainer.episode % evalEvery), total - trainer.episode);
+    trainer.train(chunk, (report) => {
+      rewardSum += report.meanReward;
+      rewardCount++;
+      progress.update(report.episode, total, `eps ${report.epsilon.toFixed(2)} loss ${report.loss.toFixed(3)}`);
+    });
+    evaluateAndSave(`episode ${trainer.episode}`);
     if (trainer.episode % checkpointEvery === 0 || trainer.episode >= total) writeJson('checkpoint.json', trainer.checkpoint());
   }
   writeJson('final.f32.json', encodeModel(trainer.model(), 'f32', meta()));
