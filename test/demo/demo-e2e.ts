@@ -4,7 +4,7 @@
  *  1. runs an hls.js session (RobustMPC) on an uploaded fast step trace, and a shaka-player session
  *     (BOLA) on the built-in step profile: the video advances, decisions and their reasons are
  *     logged, the charts draw their series (pixels of each series' colour on the canvases);
- *     and a short hls.js session with the learned policy (dqn);
+ *     a short hls.js session with the learned policy (dqn), and a shaka session stopped early;
  *  2. runs compare mode (RobustMPC vs the player's own ABR): two rows in the summary table, overlaid charts;
  *  3. exports the telemetry log (the download is NDJSON of valid events from every session), uploads it
  *     to a real `abrkit collect` collector (every event accepted once), and clear empties the log;
@@ -263,8 +263,18 @@ async function main(): Promise<void> {
     check('dqn: plays and decides without falling back', dqn.errors.length === 0 && dqn.playheadS >= 7.5 && dqn.decisions >= 1 && !dqn.notes.some((n) => n.startsWith('dqn fell back')), JSON.stringify(dqn));
     await page.fill('#play-s', String(PLAY_S));
 
-    // 3. Telemetry of the three live sessions: export as NDJSON, then upload to a real collector.
-    const exported = await exportAndCheck(page, 'live sessions', 3);
+    // 1d. Stop ends a session early and cleanly (shaka, mid-download).
+    await page.selectOption('#player', 'shaka');
+    await page.selectOption('#policy', 'rate');
+    await page.click('#run');
+    await page.waitForFunction(() => document.querySelector('video')!.currentTime > 2, undefined, { timeout: 30_000 });
+    await page.click('#stop');
+    await page.waitForFunction(() => !window.__demo!.busy && window.__demo!.runs === 4, undefined, { timeout: 20_000 });
+    const stopped = await page.evaluate(() => ({ status: document.getElementById('status')?.textContent ?? '', playheadS: window.__demo!.last!.playheadS, errors: window.__demo!.last!.errors }));
+    check('stop: the session ends early, without errors', stopped.status.includes('(stopped)') && stopped.playheadS < PLAY_S - 2 && stopped.errors.length === 0, JSON.stringify(stopped));
+
+    // 3. Telemetry of the four live sessions: export as NDJSON, then upload to a real collector.
+    const exported = await exportAndCheck(page, 'live sessions', 4);
     const collector = await startCollector({ outDir: join(OUT_DIR, `collector-${Date.now()}`), port: 0 });
     try {
       await page.fill('#upload-endpoint', collector.url);
@@ -285,7 +295,7 @@ async function main(): Promise<void> {
     await page.selectOption('#policy', 'robustmpc');
     await page.selectOption('#policy-b', 'default');
     await page.fill('#play-s', String(COMPARE_PLAY_S));
-    await runAndWatch(page, '#compare', 5, (2 * COMPARE_PLAY_S + 200) * 1000);
+    await runAndWatch(page, '#compare', 6, (2 * COMPARE_PLAY_S + 200) * 1000);
     const compare = await page.evaluate(() => {
       const pair = window.__demo!.compare;
       return pair ? pair.map((s) => ({ label: s.label, policy: s.policy, playheadS: s.playheadS, errors: s.errors, qoe: s.metrics?.qoe ?? null, wasted: s.metrics?.wastedBytes ?? null })) : null;
