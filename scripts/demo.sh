@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 
 [ -d node_modules ] || npm install --no-audit --no-fund
 if [ ! -f .cache/media/stream.json ]; then
-  command -v ffmpeg >/dev/null 2>&1 || bash scripts/ensure-system-deps.sh
+  bash scripts/ensure-system-deps.sh ffmpeg
   bash scripts/setup-media.sh
 fi
 exec npx --no-install tsx src/demo/server.ts "$@"

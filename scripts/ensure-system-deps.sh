@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the browser suites and media generation need (Chromium, ffmpeg),
-# when they are missing. Needs root (CI and the dev machines run as root).
+# Installs Debian packages the project needs when they are missing: by default Chromium (browser
+# suites) and ffmpeg (test stream); name packages to install only those (`ensure-system-deps.sh ffmpeg`).
+# Needs root (CI and the dev machines run as root).
 set -euo pipefail
+wanted=("$@")
+[ ${#wanted[@]} -gt 0 ] || wanted=(chromium ffmpeg)
 missing=()
-command -v chromium >/dev/null 2>&1 || missing+=(chromium)
-command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
+for package in "${wanted[@]}"; do
+  command -v "$package" >/dev/null 2>&1 || missing+=("$package")
+done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing ${missing[*]} from Debian"
   export DEBIAN_FRONTEND=noninteractive
