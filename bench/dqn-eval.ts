@@ -13,12 +13,12 @@ import { loadTraces, loadVideo } from '../src/cli/node-io.js';
 import { builtinPolicySpec, evaluate, type PolicySpec } from '../src/sim/evaluate.js';
 import { createHarmonicMeanEstimator } from '../src/estimators/harmonic.js';
 import { withPredictionErrors } from '../src/estimators/prediction-errors.js';
-import { createDqnPolicy, type DqnFallbackError } from '../src/dqn.js';
+import { createDqnPolicy, DQN_POLICY_DEFAULTS, type DqnFallbackError } from '../src/dqn.js';
 import { DEFAULT_DQN_MODEL } from '../src/dqn/model/default-model.js';
 import { markdownTable } from '../src/cli/table.js';
 
 const { values } = parseArgs({
-  options: { model: { type: 'string' }, 'no-optimal': { type: 'boolean' }, sets: { type: 'string' } },
+  options: { model: { type: 'string' }, 'no-optimal': { type: 'boolean' }, sets: { type: 'string' }, margin: { type: 'string' } },
 });
 const shared = resolve(process.env.ABRKIT_SHARED ?? join(import.meta.dirname, '..', '..', 'shared'));
 if (!existsSync(join(shared, 'traces'))) {
@@ -32,8 +32,11 @@ const SETS = [
   { id: 'envivio-puffer', video: 'video/envivio', traces: 'traces/validation/puffer-2021' },
   { id: 'bbb-puffer', video: 'video/bbb-sd', traces: 'traces/validation/puffer-2021' },
   { id: 'bbb-fcc', video: 'video/bbb-sd', traces: 'traces/train/fcc-hsdpa' },
+  // Training traces, for tuning on training data only (not run unless asked for with --sets).
+  { id: 'envivio-puffer-train', video: 'video/envivio', traces: 'traces/train/puffer-2021', onlyOnRequest: true },
 ];
 const wanted = values.sets?.split(',');
+const deviationMargin = values.margin === undefined ? DQN_POLICY_DEFAULTS.deviationMargin : Number(values.margin);
 const errors: DqnFallbackError[] = [];
 
 /**
@@ -43,11 +46,11 @@ const errors: DqnFallbackError[] = [];
  */
 const dqnSpec: PolicySpec = {
   name: 'dqn',
-  createPolicy: () => createDqnPolicy({ model: modelFile as string, timeBudgetMs: 50, onError: (e) => errors.push(e) }),
+  createPolicy: () => createDqnPolicy({ model: modelFile as string, timeBudgetMs: 50, deviationMargin, onError: (e) => errors.push(e) }),
   createEstimator: () => withPredictionErrors(createHarmonicMeanEstimator({ windowSize: 5 }), { windowSize: 5 }),
 };
 
-for (const set of SETS.filter((s) => !wanted || wanted.includes(s.id))) {
+for (const set of SETS.filter((s) => (wanted ? wanted.includes(s.id) : !('onlyOnRequest' in s)))) {
   const video = loadVideo(join(shared, set.video));
   const traces = loadTraces(join(shared, set.traces));
   const started = performance.now();

@@ -51,9 +51,14 @@ export interface DqnPolicyOptions {
   readonly regressorState?: RegressorState;
   /** Keep the regressor's online adaptation across sessions (`reset`). */
   readonly keepAdaptation: boolean;
+  /**
+   * Deviate from the fallback policy's choice only when the network's best rung beats it by more
+   * than this in Q (scaled reward units); negative disables the check (the network alone decides).
+   */
+  readonly deviationMargin: number;
 }
 
-export const DQN_POLICY_DEFAULTS = Object.freeze({ timeBudgetMs: 5, overBudgetLimit: 3, keepAdaptation: false });
+export const DQN_POLICY_DEFAULTS = Object.freeze({ timeBudgetMs: 5, overBudgetLimit: 3, keepAdaptation: false, deviationMargin: -1 });
 
 export type DqnStatus = 'loading' | 'ready' | 'failed';
 
@@ -92,7 +97,11 @@ export function createDqnPolicy(options: Partial<DqnPolicyOptions> = {}): DqnPol
   const install = (raw: unknown) => {
     try {
       const model = isDecoded(raw) ? raw : decodeModel(raw);
-      core = createDqnCorePolicy(model, { keepAdaptation: o.keepAdaptation, ...(o.regressorState ? { regressorState: o.regressorState } : {}) });
+      core = createDqnCorePolicy(model, {
+        keepAdaptation: o.keepAdaptation,
+        ...(o.regressorState ? { regressorState: o.regressorState } : {}),
+        ...(o.deviationMargin >= 0 ? { baseline: fallback, deviationMargin: o.deviationMargin } : {}),
+      });
       status = 'ready';
     } catch (error) {
       fail(new DqnFallbackError('model-load', error instanceof Error ? error.message : String(error), { cause: error }));

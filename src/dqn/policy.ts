@@ -5,7 +5,7 @@ import type { DownloadSample } from '../core/sample.js';
 import type { DqnModel } from './model.js';
 import type { RegressorState } from './regressor.js';
 import { computeFeatures, shieldMask } from './features.js';
-import { maskedArgmax, qValues } from './network.js';
+import { allowed, maskedArgmax, qValues } from './network.js';
 import { createThroughputRegressor } from './regressor.js';
 import { AbrkitError } from '../core/errors.js';
 
@@ -17,6 +17,14 @@ export interface DqnCoreOptions {
    * default, so every session starts from the same state, as in training and in the simulator.
    */
   readonly keepAdaptation: boolean;
+  /**
+   * A trusted policy to deviate from only when the network is confident: its choice is kept unless
+   * the network's best allowed rung beats it by more than `deviationMargin` in Q (scaled reward
+   * units, 0.25 per QoE_lin unit). A simplified form of baseline-bootstrapped safe policy
+   * improvement (SPIBB, Laroche et al. 2019). Absent: the network alone decides.
+   */
+  readonly baseline?: AbrPolicy;
+  readonly deviationMargin: number;
 }
 
 export interface DqnCorePolicy extends AbrPolicy {
@@ -69,7 +77,15 @@ export function createDqnCorePolicy(model: DqnModel, options: Partial<DqnCoreOpt
       for (let k = 0; k < q.length; k++) {
         if (!Number.isFinite(q[k])) throw new AbrkitError('policy-failed', `dqn: the network output ${q[k]} for rung ${features.minRungIndex + k}`);
       }
-      const best = maskedArgmax(q, shieldMask(features));
+      const mask = shieldMask(features);
+      const best = maskedArgmax(q, mask);
+      if (options.baseline) {
+        const baseline = options.baseline.decide(context);
+        const k = baseline.rungIndex - features.minRungIndex;
+        if (k >= 0 && k < q.length && allowed(mask, k) && q[best] - q[k] <= (options.deviationMargin ?? 0)) {
+          return { rungIndex: baseline.rungIndex, reason: { kind: 'plan', detail: `dqn: kept ${options.baseline.name}'s choice (Q ${q[k].toFixed(3)} vs best ${q[best].toFixed(3)})` } };
+        }
+      }
       return {
         rungIndex: features.minRungIndex + best,
         reason: { kind: 'plan', detail: `dqn: Q ${Array.from(q, (v) => v.toFixed(3)).join(' ')}` },

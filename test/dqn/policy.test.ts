@@ -120,6 +120,21 @@ describe('createDqnPolicy', () => {
     expect(policy.decide(context(5, 2)).reason.kind).toBe('plan');
   });
 
+  it('keeps the baseline choice unless the network beats it by the deviation margin', () => {
+    const mpc = createRobustMpcPolicy({ qoe: 'lin' });
+    const trusting = createDqnPolicy({ model: model(), deviationMargin: 1e9 });
+    const free = createDqnPolicy({ model: model(), deviationMargin: -1 });
+    let kept = 0;
+    for (const mbps of [0.8, 1.5, 3, 6]) {
+      const c = { ...context(5, mbps), bufferS: 20 };
+      const d = trusting.decide(c);
+      if (d.rungIndex === mpc.decide(c).rungIndex) kept++;
+      expect(free.decide(c).reason.kind).toBe('plan');
+    }
+    // With 20 s of buffer the shield allows every rung, so the baseline is always kept.
+    expect(kept).toBe(4);
+  });
+
   it('rejects bad options', () => {
     expect(() => createDqnPolicy({ timeBudgetMs: 0 })).toThrow(/timeBudgetMs/);
   });
