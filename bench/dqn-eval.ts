@@ -16,6 +16,9 @@ import { withPredictionErrors } from '../src/estimators/prediction-errors.js';
 import { createDqnPolicy, DQN_POLICY_DEFAULTS, type DqnFallbackError } from '../src/dqn.js';
 import { DEFAULT_DQN_MODEL } from '../src/dqn/model/default-model.js';
 import { markdownTable } from '../src/cli/table.js';
+import { createRobustMpcPolicy } from '../src/policies/robustmpc.js';
+import { createThroughputRegressor } from '../src/dqn/regressor.js';
+import { decodeModel } from '../src/dqn/model.js';
 
 const { values } = parseArgs({
   options: { model: { type: 'string' }, 'no-optimal': { type: 'boolean' }, sets: { type: 'string' }, margin: { type: 'string' } },
@@ -50,6 +53,13 @@ const dqnSpec: PolicySpec = {
   createEstimator: () => withPredictionErrors(createHarmonicMeanEstimator({ windowSize: 5 }), { windowSize: 5 }),
 };
 
+/** RobustMPC planning on the learned regressor's prediction and uncertainty instead of the harmonic mean's. */
+const regressionMpcSpec: PolicySpec = {
+  name: 'robustmpc+regressor',
+  createPolicy: () => createRobustMpcPolicy({ qoe: 'lin' }),
+  createEstimator: () => createThroughputRegressor({ initial: decodeModel(modelFile).regressor }),
+};
+
 for (const set of SETS.filter((s) => (wanted ? wanted.includes(s.id) : !('onlyOnRequest' in s)))) {
   const video = loadVideo(join(shared, set.video));
   const traces = loadTraces(join(shared, set.traces));
@@ -59,6 +69,7 @@ for (const set of SETS.filter((s) => (wanted ? wanted.includes(s.id) : !('onlyOn
     qoe: 'lin',
     policies: [
       ...(['rate', 'bba', 'bola', 'robustmpc'] as const).map((n) => builtinPolicySpec(n, { qoe: 'lin', pensieveQuirks: false })),
+      regressionMpcSpec,
       dqnSpec,
     ],
     optimal: !values['no-optimal'],
