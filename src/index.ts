@@ -38,3 +38,5 @@ export { createQoeModel, chunkQoe, QOE_DEFAULT_PENALTIES } from './qoe/models.js
 export type { QoeModel, QoeName, QoeOptions } from './qoe/models.js';
 export { summarizeSession } from './qoe/session-metrics.js';
 export type { ChunkRecord, SessionMetrics, MetricsOptions } from './qoe/session-metrics.js';
+export { createNamedPolicy, createNamedEstimator, isNamedPolicy, POLICY_NAMES, ESTIMATOR_NAMES } from './policies/named.js';
+export type { PolicyName, EstimatorName, NamedPolicyOptions } from './policies/named.js';

@@ -12,13 +12,9 @@ import { ManualClock } from '../core/clock.js';
 import { createAbandonRule } from '../core/abandon.js';
 import { invalidOptions } from '../core/errors.js';
 import { createHarmonicMeanEstimator } from '../estimators/harmonic.js';
-import { createDualEwmaEstimator } from '../estimators/ewma.js';
-import { createLinearRegressionEstimator } from '../estimators/regression.js';
-import { withPredictionErrors } from '../estimators/prediction-errors.js';
-import { createRatePolicy } from '../policies/rate.js';
-import { createBbaPolicy } from '../policies/bba.js';
-import { createBolaPolicy } from '../policies/bola.js';
-import { createRobustMpcPolicy } from '../policies/robustmpc.js';
+import { createNamedPolicy, POLICY_NAMES, ESTIMATOR_NAMES, type PolicyName, type EstimatorName } from '../policies/named.js';
+
+export { ESTIMATOR_NAMES, type EstimatorName };
 import { createPensieveEnv, PENSIEVE_CONSTANTS } from './pensieve-env.js';
 import { createRealisticEnv, type RealisticEnvOptions } from './realistic-env.js';
 import { runSession } from './session.js';
@@ -40,55 +36,17 @@ export interface BuiltinPolicyOptions {
   readonly pensieveQuirks: boolean;
 }
 
-export const BUILTIN_POLICY_NAMES = ['rate', 'bba', 'bola', 'robustmpc'] as const;
-export type BuiltinPolicyName = (typeof BUILTIN_POLICY_NAMES)[number];
-export const ESTIMATOR_NAMES = ['harmonic', 'ewma', 'regression'] as const;
-export type EstimatorName = (typeof ESTIMATOR_NAMES)[number];
+export const BUILTIN_POLICY_NAMES = POLICY_NAMES;
+export type BuiltinPolicyName = PolicyName;
 
-/** Pensieve's baselines predict with the harmonic mean of the last 5 samples. */
-const DEFAULT_ESTIMATOR: EstimatorName = 'harmonic';
-
-function createEstimator(name: EstimatorName): ThroughputEstimator {
-  switch (name) {
-    case 'harmonic':
-      return createHarmonicMeanEstimator({ windowSize: 5 });
-    case 'ewma':
-      return createDualEwmaEstimator();
-    case 'regression':
-      return createLinearRegressionEstimator();
-  }
-}
-
-/**
- * A built-in policy by name: `rate`, `bba`, `bola`, `robustmpc`, optionally with `+<estimator>`
- * (`robustmpc+regression`, `rate+ewma`). RobustMPC discounts by the estimator's recent errors,
- * except with the regression, which carries its own error bound.
- */
+/** A built-in policy by name (see `createNamedPolicy`: `robustmpc`, `robustmpc+regression`, ...) as a spec. */
 export function builtinPolicySpec(name: string, options: BuiltinPolicyOptions): PolicySpec {
-  const [policyName, estimatorName = DEFAULT_ESTIMATOR, ...rest] = name.split('+');
-  if (!(BUILTIN_POLICY_NAMES as readonly string[]).includes(policyName) || !(ESTIMATOR_NAMES as readonly string[]).includes(estimatorName) || rest.length > 0) {
-    throw invalidOptions(
-      'evaluate',
-      `unknown policy '${name}' (expected one of ${BUILTIN_POLICY_NAMES.join(', ')}, optionally +${ESTIMATOR_NAMES.join('|+')})`,
-    );
-  }
-  const estimator = estimatorName as EstimatorName;
-  const plain = () => createEstimator(estimator);
-  switch (policyName as BuiltinPolicyName) {
-    case 'rate':
-      return { name, createPolicy: () => createRatePolicy(), createEstimator: plain };
-    case 'bba':
-      return { name, createPolicy: () => createBbaPolicy(), createEstimator: plain };
-    case 'bola':
-      return { name, createPolicy: () => createBolaPolicy(), createEstimator: plain };
-    case 'robustmpc':
-      return {
-        name,
-        createPolicy: () => createRobustMpcPolicy({ qoe: options.qoe, pensieveNextChunkSizes: options.pensieveQuirks }),
-        createEstimator: () =>
-          estimator === 'regression' ? plain() : withPredictionErrors(plain(), { windowSize: 5, keepAcrossResets: options.pensieveQuirks }),
-      };
-  }
+  createNamedPolicy(name, options); // validate once, up front
+  return {
+    name,
+    createPolicy: () => createNamedPolicy(name, options).policy,
+    createEstimator: () => createNamedPolicy(name, options).estimator,
+  };
 }
 
 export interface EvaluateOptions {
