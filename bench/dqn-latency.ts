@@ -1,7 +1,7 @@
 /**
  * Inference latency of the DQN policy per decision in real Chromium, on the main thread:
  * the shipped model, a 6-rung and a 10-rung ladder, 20-sample histories, 3000 decisions each
- * after 200 warm-up ones. Prints p50/p99/max in ms. Run it alone (timings are noisy on 2 cores).
+ * after 1000 warm-up ones (JIT tiers). Prints p50/p99/max in ms. Run it alone (timings are noisy on 2 cores).
  *
  *   npx tsx bench/dqn-latency.ts
  */
@@ -16,6 +16,7 @@ import { DEFAULT_DQN_MODEL } from '${src}/dqn/model/default-model.ts';
 function ladder(kbps, segmentDurationS) {
   return { renditions: kbps.map((k, i) => ({ id: String(i), bitrateBps: k * 1000 })), segmentDurationS };
 }
+const WARMUP = 1000;
 globalThis.runBench = (rungs, decisions) => {
   const errors = [];
   const policy = createDqnPolicy({ model: DEFAULT_DQN_MODEL, onError: (e) => errors.push(e.message) });
@@ -24,7 +25,7 @@ globalThis.runBench = (rungs, decisions) => {
   const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
   const history = [];
   const times = [];
-  for (let i = 0; i < decisions + 200; i++) {
+  for (let i = 0; i < decisions + WARMUP; i++) {
     const mbps = 0.5 + 5 * random();
     const bytes = 200000 + 1500000 * random();
     const durationMs = (bytes * 8) / (mbps * 1000);
@@ -39,7 +40,7 @@ globalThis.runBench = (rungs, decisions) => {
     const t0 = performance.now();
     policy.decide(context);
     const t1 = performance.now();
-    if (i >= 200) times.push(t1 - t0);
+    if (i >= WARMUP) times.push(t1 - t0);
   }
   times.sort((a, b) => a - b);
   const q = (p) => times[Math.min(times.length - 1, Math.floor(p * times.length))];
