@@ -35,6 +35,14 @@ describe('abrkit CLI', () => {
     expect(json.perTrace).toHaveLength(9);
   });
 
+  it('eval runs the learned policies by name', () => {
+    const run = cli(['eval', '--video', join(dir, 'ladder.json'), '--traces', traces, '--policies', 'dqn,robustmpc+learned', '--mode', 'pensieve']);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/\| dqn\s+\| -?\d+\.\d{3}/);
+    expect(run.stdout).toMatch(/\| robustmpc\+learned\s+\| -?\d+\.\d{3}/);
+    expect(run.stderr).not.toMatch(/dqn: /); // no fallback reported
+  });
+
   it('fails with a typed message naming the file and line of a malformed trace', () => {
     const bad = join(dir, 'bad');
     mkdirSync(bad);

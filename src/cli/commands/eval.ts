@@ -5,7 +5,30 @@ import { createSyntheticVideo } from '../../sim/synthetic-video.js';
 import { DEFAULT_TRACE_SET, defaultTraceSet } from '../../sim/synth.js';
 import { createProgressBar } from '../progress.js';
 import { markdownTable } from '../table.js';
-import { BUILTIN_POLICY_NAMES, ESTIMATOR_NAMES, OPTIMAL_POLICY_NAME, builtinPolicySpec, evaluate, type EvaluationResult } from '../../sim/evaluate.js';
+import { BUILTIN_POLICY_NAMES, ESTIMATOR_NAMES, OPTIMAL_POLICY_NAME, builtinPolicySpec, evaluate, type EvaluationResult, type PolicySpec } from '../../sim/evaluate.js';
+import { createDqnPolicy, createThroughputRegressor } from '../../dqn.js';
+import { DEFAULT_DQN_MODEL } from '../../dqn/model/default-model.js';
+import { createRobustMpcPolicy } from '../../policies/robustmpc.js';
+import { createNamedEstimator } from '../../policies/named.js';
+import { withPredictionErrors } from '../../estimators/prediction-errors.js';
+import type { QoeName as Qoe } from '../../qoe/models.js';
+
+/**
+ * The learned policies, registered here rather than in the simulator so that the core and sim
+ * bundles never carry the weights. `dqn`'s estimator only feeds its RobustMPC fallback.
+ */
+const LEARNED_POLICIES: Record<string, (qoe: Qoe) => PolicySpec> = {
+  dqn: () => ({
+    name: 'dqn',
+    createPolicy: () => createDqnPolicy({ model: DEFAULT_DQN_MODEL, onError: (error) => console.error(`dqn: ${error.message}`) }),
+    createEstimator: () => withPredictionErrors(createNamedEstimator('harmonic'), { windowSize: 5 }),
+  }),
+  'robustmpc+learned': (qoe) => ({
+    name: 'robustmpc+learned',
+    createPolicy: () => createRobustMpcPolicy({ qoe }),
+    createEstimator: () => createThroughputRegressor({ initial: DEFAULT_DQN_MODEL.regressor }),
+  }),
+};
 import type { QoeName } from '../../qoe/models.js';
 
 const HELP = `usage: abrkit eval [--video <path>] [--traces <dir|file>] [options]
@@ -14,8 +37,9 @@ const HELP = `usage: abrkit eval [--video <path>] [--traces <dir|file>] [options
                        (default: the embedded synthetic video on Pensieve's 300-4300 kbps ladder)
   --traces <dir|file>  trace file, or a folder of them (time_s Mbps, Mahimahi, Sabre JSON), sorted by name
                        (default: the embedded synthetic set, ${DEFAULT_TRACE_SET.description})
-  --policies <list>    comma-separated: ${[...BUILTIN_POLICY_NAMES, OPTIMAL_POLICY_NAME].join(', ')} (default: all);
-                       a policy may name its estimator: robustmpc+regression, rate+ewma (${ESTIMATOR_NAMES.join(', ')})
+  --policies <list>    comma-separated: ${[...BUILTIN_POLICY_NAMES, OPTIMAL_POLICY_NAME].join(', ')} (default: these),
+                       ${Object.keys(LEARNED_POLICIES).join(', ')} (learned); a built-in policy may name its
+                       estimator: robustmpc+regression, rate+ewma (${ESTIMATOR_NAMES.join(', ')})
   --qoe <lin|log|hd>   QoE model (default lin)
   --mode <m>           pensieve | realistic (default realistic)
   --pensieve-quirks    RobustMPC as in Pensieve's code: next-chunk sizes, error history kept across traces
@@ -49,6 +73,8 @@ export async function run(args: string[]): Promise<void> {
   const specs = names
     .filter((n) => n !== OPTIMAL_POLICY_NAME)
     .map((n) => {
+      const learned = LEARNED_POLICIES[n];
+      if (learned) return learned(qoe);
       try {
         return builtinPolicySpec(n, { qoe, pensieveQuirks });
       } catch (error) {
