@@ -14,7 +14,7 @@ const entries = Object.fromEntries(
   }).filter(([, file]) => existsSync(file)),
 );
 
-const external = [/^node:/, /^hls\.js/, /^shaka-player/, /^playwright-core/, /^idb/];
+const external = [/^node:/, /^esbuild/, /^hls\.js/, /^shaka-player/, /^playwright-core/, /^idb/];
 
 export default [
   {
