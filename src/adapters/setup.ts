@@ -6,15 +6,11 @@ import type { AbandonOptions, AbandonRule } from '../core/abandon.js';
 import { AbrController, type ControllerEvent } from '../core/controller.js';
 import { createAbandonRule } from '../core/abandon.js';
 import { invalidOptions } from '../core/errors.js';
-import { createHarmonicMeanEstimator } from '../estimators/harmonic.js';
-import { withPredictionErrors } from '../estimators/prediction-errors.js';
-import { createRatePolicy } from '../policies/rate.js';
-import { createBbaPolicy } from '../policies/bba.js';
-import { createBolaPolicy } from '../policies/bola.js';
-import { createRobustMpcPolicy } from '../policies/robustmpc.js';
+import { createNamedEstimator, createNamedPolicy as createSharedNamedPolicy, POLICY_NAMES, type EstimatorName, type PolicyName } from '../policies/named.js';
 
-export const ADAPTER_POLICY_NAMES = ['rate', 'bba', 'bola', 'robustmpc'] as const;
-export type AdapterPolicyName = (typeof ADAPTER_POLICY_NAMES)[number];
+export const ADAPTER_POLICY_NAMES = POLICY_NAMES;
+/** `rate`, `bba`, `bola`, `robustmpc`, optionally `+harmonic|+ewma|+regression` (e.g. `robustmpc+regression`). */
+export type AdapterPolicyName = PolicyName | `${PolicyName}+${EstimatorName}`;
 
 /** A download the adapter gave up on for a lower rung (emergency switch-down). */
 export interface AbandonEvent {
@@ -49,23 +45,11 @@ export function performanceClock(): Clock {
 }
 
 /**
- * A built-in policy and the estimator it is evaluated with, as in the simulator's built-in specs
- * (5-sample harmonic mean; RobustMPC adds its prediction-error bound; no Pensieve quirks).
+ * A built-in policy and its estimator by name, from the same table the simulator and the CLI use
+ * (src/policies/named.ts: 5-sample harmonic mean by default, RobustMPC with its prediction-error bound).
  */
 export function createNamedPolicy(name: AdapterPolicyName): { policy: AbrPolicy; estimator: ThroughputEstimator } {
-  const harmonic = () => createHarmonicMeanEstimator({ windowSize: 5 });
-  switch (name) {
-    case 'rate':
-      return { policy: createRatePolicy(), estimator: harmonic() };
-    case 'bba':
-      return { policy: createBbaPolicy(), estimator: harmonic() };
-    case 'bola':
-      return { policy: createBolaPolicy(), estimator: harmonic() };
-    case 'robustmpc':
-      return { policy: createRobustMpcPolicy({ qoe: 'lin' }), estimator: withPredictionErrors(harmonic(), { windowSize: 5 }) };
-    default:
-      throw invalidOptions('adapter', `unknown policy '${String(name)}' (known: ${ADAPTER_POLICY_NAMES.join(', ')})`);
-  }
+  return createSharedNamedPolicy(name, { qoe: 'lin' });
 }
 
 /** What an adapter needs from the core: a controller and an abandonment rule (or none). */
@@ -90,7 +74,7 @@ export function createAdapterCore(options: AdapterOptions, initialLadder: Ladder
     estimator ??= named.estimator;
   } else if (policyOption && typeof policyOption.decide === 'function') {
     policy = policyOption;
-    estimator ??= createHarmonicMeanEstimator({ windowSize: 5 });
+    estimator ??= createNamedEstimator('harmonic');
   } else {
     throw invalidOptions('adapter', 'policy must be a policy name or an object with decide(context)');
   }
