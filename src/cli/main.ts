@@ -44,8 +44,18 @@ async function main(argv: string[]): Promise<number> {
       console.error(`abrkit ${name}: [${error.code}] ${error.message}`);
       return 1;
     }
+    if (isSystemError(error)) {
+      // A missing file, a taken port: the message says it all; a stack trace would only bury it.
+      console.error(`abrkit ${name}: ${error.message}`);
+      return 1;
+    }
     throw error;
   }
+}
+
+function isSystemError(error: unknown): error is Error & { code: string } {
+  const code: unknown = error instanceof Error ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && /^E[A-Z]+$/.test(code);
 }
 
 main(process.argv.slice(2)).then(

@@ -1,5 +1,6 @@
 import { ParseError } from '../core/errors.js';
 import type { Trace } from '../sim/trace.js';
+import type { DownloadSample } from '../core/sample.js';
 import { checkTelemetryEvent, type SegmentEvent } from './schema.js';
 
 export interface ToTracesOptions {
@@ -37,30 +38,10 @@ export interface SessionTrace {
  */
 export function tracesFromTelemetry(text: string, name: string, options: ToTracesOptions = {}): SessionTrace[] {
   const o = { ...TO_TRACES_DEFAULTS, ...options };
-  const bySession = new Map<string, SegmentEvent[]>();
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.trim();
-    if (line === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      throw new ParseError('trace-parse', name, i + 1, 'not a JSON line');
-    }
-    const problem = checkTelemetryEvent(value);
-    if (problem !== null) throw new ParseError('trace-parse', name, i + 1, problem);
-    const event = value as SegmentEvent;
-    if (event.type !== 'segment' || !o.objectTypes.includes(event.ot)) continue;
-    let list = bySession.get(event.sid);
-    if (!list) bySession.set(event.sid, (list = []));
-    list.push(event);
-  }
+  const bySession = segmentsBySession(text, name, o.objectTypes);
   // The same event can reach a file twice only through a buggy sender; keep the first copy.
   const result: SessionTrace[] = [];
-  for (const [sessionId, raw] of bySession) {
-    const seen = new Set<number>();
-    const events = raw.filter((e) => !seen.has(e.seq) && seen.add(e.seq)).sort((a, b) => a.startMs - b.startMs || a.seq - b.seq);
+  for (const [sessionId, events] of bySession) {
     const originMs = events[0]!.startMs;
     const timesS: number[] = [0];
     const mbps: number[] = [0];
@@ -100,4 +81,46 @@ export function tracesFromTelemetry(text: string, name: string, options: ToTrace
     });
   }
   return result;
+}
+
+/**
+ * Segment downloads of the given object types, grouped by session, each session's in request order
+ * with duplicate events (same sequence number) dropped. Lines that are not events throw a ParseError
+ * naming the line.
+ */
+export function segmentsBySession(text: string, name: string, objectTypes: readonly string[] = TO_TRACES_DEFAULTS.objectTypes): Map<string, SegmentEvent[]> {
+  const bySession = new Map<string, SegmentEvent[]>();
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      throw new ParseError('trace-parse', name, i + 1, 'not a JSON line');
+    }
+    const problem = checkTelemetryEvent(value);
+    if (problem !== null) throw new ParseError('trace-parse', name, i + 1, problem);
+    const event = value as SegmentEvent;
+    if (event.type !== 'segment' || !objectTypes.includes(event.ot)) continue;
+    let list = bySession.get(event.sid);
+    if (!list) bySession.set(event.sid, (list = []));
+    list.push(event);
+  }
+  for (const [sessionId, raw] of bySession) {
+    // The same event can reach a file twice only through a buggy sender; keep the first copy.
+    const seen = new Set<number>();
+    bySession.set(sessionId, raw.filter((e) => !seen.has(e.seq) && seen.add(e.seq)).sort((a, b) => a.startMs - b.startMs || a.seq - b.seq));
+  }
+  return bySession;
+}
+
+/** The completed downloads of each session as the samples a controller saw (abandoned ones left out). */
+export function samplesFromTelemetry(text: string, name: string): DownloadSample[][] {
+  return [...segmentsBySession(text, name).values()].map((events) =>
+    events
+      .filter((e) => !e.abandoned)
+      .map((e) => ({ bytes: e.bytes, durationMs: e.ttlb, ttfbMs: e.ttfb, startMs: e.startMs, endMs: e.startMs + e.ttlb, ...(e.rungIndex === undefined ? {} : { rungIndex: e.rungIndex }), ...(e.segmentIndex === undefined ? {} : { segmentIndex: e.segmentIndex }) })),
+  );
 }

@@ -18,47 +18,7 @@ import { run as runTelemetryCli } from '../../src/cli/commands/telemetry.js';
 import { run as runEvalCli } from '../../src/cli/commands/eval.js';
 import { createTelemetry, type Telemetry } from '../../src/telemetry/recorder.js';
 import { tracesFromTelemetry } from '../../src/telemetry/traces.js';
-import { counterIds } from './helpers.js';
-
-/** What a player adapter does: every download it measures goes to the controller and to telemetry. */
-class RecordingController extends AbrController {
-  readonly samples: DownloadSample[] = [];
-  constructor(
-    options: ConstructorParameters<typeof AbrController>[0],
-    private readonly telemetry: Telemetry | null,
-  ) {
-    super(options);
-  }
-  override addSample(sample: DownloadSample): SampleVerdict {
-    this.samples.push(sample);
-    this.telemetry?.recordSegment({
-      url: `https://cdn.example/v/${sample.rungIndex}/seg-${sample.segmentIndex}.m4s?token=secret`,
-      bytes: sample.bytes,
-      startMs: sample.startMs,
-      ttfbMs: sample.ttfbMs,
-      durationMs: sample.durationMs,
-      ...(sample.rungIndex === undefined ? {} : { rungIndex: sample.rungIndex }),
-      ...(sample.segmentIndex === undefined ? {} : { segmentIndex: sample.segmentIndex }),
-      mediaDurationMs: 4000,
-    });
-    return super.addSample(sample);
-  }
-}
-
-/** One simulated session as `abrkit eval` runs it (realistic mode, RobustMPC, abandonment on). */
-function simulate(trace: Trace, video: SimVideo, telemetry: Telemetry | null) {
-  const clock = new ManualClock();
-  const spec = builtinPolicySpec('robustmpc', { qoe: 'lin', pensieveQuirks: false });
-  const controller = new RecordingController(
-    { ladder: video, policy: spec.createPolicy(), estimator: spec.createEstimator(), clock, ...(telemetry ? { onEvent: (e) => telemetry.onControllerEvent(e) } : {}) },
-    telemetry,
-  );
-  const log = runSession(createRealisticEnv(trace, video), controller, { clock, abandon: createAbandonRule() });
-  const bytes = controller.samples.reduce((s, x) => s + x.bytes, 0);
-  const ms = controller.samples.reduce((s, x) => s + x.durationMs, 0);
-  const bitrateKbps = log.records.reduce((s, r) => s + r.bitrateBps, 0) / log.records.length / 1000;
-  return { throughputMbps: (bytes * 8) / ms / 1000, bitrateKbps, samples: controller.samples.length };
-}
+import { counterIds, simulate } from './helpers.js';
 
 function ladderJson(video: SimVideo): string {
   return JSON.stringify({ format: 'abrkit-ladder', version: 1, segmentDurationS: video.segmentDurationS, renditions: video.renditions, segmentSizesBytes: video.segmentSizesBytes });

@@ -6,9 +6,25 @@ import { createProgressBar } from '../progress.js';
 import { createDqnTrainer, demonstrationPlan, type Demonstration, type TrainerCheckpoint } from '../../dqn/train.js';
 import { encodeModel } from '../../dqn/model.js';
 import type { Trace } from '../../sim/trace.js';
+import type { DownloadSample } from '../../core/sample.js';
+import type { ThroughputEstimator } from '../../core/estimator.js';
+import { sampleThroughputBps } from '../../core/sample.js';
+import { tracesFromTelemetry, samplesFromTelemetry } from '../../telemetry/traces.js';
+import { createThroughputRegressor, fitRegressor, type RegressorState } from '../../dqn/regressor.js';
+import { DEFAULT_DQN_MODEL } from '../../dqn/model/default-model.js';
 
 const HELP = `usage: abrkit train dqn --traces <dir>[,<dir>...] --video <path> --out <dir> [options]
+       abrkit train regression --telemetry <export.ndjson>[,...] --out <file> [--refit]
 
+train regression: adapts the throughput regressor to real sessions. Starts from the regressor
+shipped with the DQN model and runs its online update (recursive least squares) over every completed
+download in the exports, or with --refit fits it afresh on them; writes the state as JSON (pass it to
+createThroughputRegressor({ initial }) or createDqnPolicy) and prints its error before and after.
+
+train dqn:
+  --telemetry <files>    NDJSON telemetry exports (browser exports or collector files): each session's
+                         downloads become a trace (as in 'abrkit telemetry to-traces'), trained on as one
+                         more trace set beside --traces (which may then be omitted)
   --traces <dirs>        training trace folders, comma-separated (episodes pick a folder uniformly, then a trace)
   --video <path>         training video (Pensieve video_size_N folder or JSON ladder)
   --out <dir>            writes checkpoint.json (resumable, every --checkpoint-every episodes),
@@ -34,9 +50,20 @@ function heldIn(set: readonly Trace[], count: number): Trace[] {
   return set.filter((_, i) => i % step === 0).slice(0, count);
 }
 
+/** Traces rebuilt from telemetry exports, one per session. */
+function telemetryTraces(files: string): Trace[] {
+  const traces = files
+    .split(',')
+    .filter(Boolean)
+    .flatMap((file) => tracesFromTelemetry(readFileSync(file, 'utf8'), file).map((s) => s.trace));
+  if (traces.length === 0) throw new UsageError(`--telemetry: no session with downloads in ${files}`);
+  return traces;
+}
+
 export async function run(args: string[]): Promise<void> {
   const [what, ...rest] = args;
-  if (what !== 'dqn') throw new UsageError(`expected 'train dqn'\n\n${HELP}`);
+  if (what === 'regression') return trainRegression(rest);
+  if (what !== 'dqn') throw new UsageError(`expected 'train dqn' or 'train regression'\n\n${HELP}`);
   const { values } = parseCommandArgs(
     rest,
     {
@@ -53,13 +80,15 @@ export async function run(args: string[]): Promise<void> {
       'pretrain-updates': { type: 'string' },
       'prefill-episodes': { type: 'string' },
       'learning-rate': { type: 'string' },
+      telemetry: { type: 'string' },
     },
     HELP,
   );
-  const traceSets = requireOption(values.traces, 'traces', HELP)
+  const traceSets = (values.telemetry === undefined ? requireOption(values.traces, 'traces', HELP) : (values.traces ?? ''))
     .split(',')
     .filter(Boolean)
     .map((dir) => loadTraces(dir));
+  if (values.telemetry !== undefined) traceSets.push(telemetryTraces(values.telemetry));
   const video = loadVideo(requireOption(values.video, 'video', HELP));
   const out = requireOption(values.out, 'out', HELP);
   const seed = intOption(values.seed, 'seed', 1);
@@ -153,4 +182,55 @@ export async function run(args: string[]): Promise<void> {
   writeJson('final.f32.json', encodeModel(trainer.model(), 'f32', meta()));
   writeJson('final.f16.json', encodeModel(trainer.model(), 'f16', meta()));
   console.log(`done in ${((Date.now() - startedMs) / 60000).toFixed(1)} min; best held-in score ${best.toFixed(3)}; wrote ${out}`);
+}
+
+async function trainRegression(args: string[]): Promise<void> {
+  const { values } = parseCommandArgs(args, { telemetry: { type: 'string' }, out: { type: 'string' }, refit: { type: 'boolean' } }, HELP);
+  const files = requireOption(values.telemetry, 'telemetry', HELP).split(',').filter(Boolean);
+  const out = requireOption(values.out, 'out', HELP);
+  const sessions = files.flatMap((file) => samplesFromTelemetry(readFileSync(file, 'utf8'), file)).filter((s) => s.length > 1);
+  const downloads = sessions.reduce((n, s) => n + s.length, 0);
+  if (sessions.length === 0) throw new UsageError(`--telemetry: no session with two or more completed downloads in ${files.join(', ')}`);
+  const shipped = DEFAULT_DQN_MODEL.regressor;
+  let state: RegressorState;
+  if (values.refit) {
+    state = fitRegressor(sessions);
+  } else {
+    const regressor = createThroughputRegressor(shipped ? { initial: shipped } : {});
+    for (const session of sessions) {
+      regressor.reset();
+      for (const sample of session) regressor.addSample(sample);
+    }
+    state = regressor.state();
+  }
+  const before = predictionErrors(sessions, () => createThroughputRegressor(shipped ? { initial: shipped } : {}));
+  const after = predictionErrors(sessions, () => createThroughputRegressor({ initial: state }));
+  const path = `${out}.tmp`;
+  writeFileSync(path, JSON.stringify(state));
+  renameSync(path, out);
+  console.log(`${sessions.length} sessions, ${downloads} downloads from ${files.length} file(s); ${values.refit ? 'refitted' : 'adapted from the shipped regressor'}`);
+  console.log(`  shipped regressor: MAPE ${(before.mape * 100).toFixed(1)}%, over-predicts ${(before.over * 100).toFixed(1)}% (${before.n} predictions)`);
+  console.log(`  new regressor:     MAPE ${(after.mape * 100).toFixed(1)}%, over-predicts ${(after.over * 100).toFixed(1)}% (in-sample: these sessions trained it)`);
+  console.log(`wrote ${out}`);
+}
+
+/** One-step-ahead error of a fresh regressor per session, replayed over the sessions' downloads. */
+function predictionErrors(sessions: readonly DownloadSample[][], create: () => ThroughputEstimator): { mape: number; over: number; n: number } {
+  let n = 0;
+  let absError = 0;
+  let over = 0;
+  for (const session of sessions) {
+    const estimator = create();
+    for (const sample of session) {
+      const prediction = estimator.predict();
+      const actualBps = sampleThroughputBps(sample);
+      if (prediction !== null && actualBps > 0) {
+        n++;
+        absError += Math.abs(prediction.throughputBps - actualBps) / actualBps;
+        if (prediction.throughputBps > actualBps) over++;
+      }
+      estimator.addSample(sample);
+    }
+  }
+  return { mape: n ? absError / n : NaN, over: n ? over / n : NaN, n };
 }
