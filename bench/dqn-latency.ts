@@ -7,6 +7,7 @@
  */
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
+import { chromiumLaunchOptions } from '../src/harness/chromium.js';
 import { join } from 'node:path';
 
 const src = join(import.meta.dirname, '..', 'src');
@@ -57,11 +58,7 @@ const bundle = await build({
   minify: true,
   logLevel: 'silent',
 });
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
-});
+const browser = await chromium.launch(chromiumLaunchOptions());
 try {
   const page = await browser.newPage();
   await page.setContent('<!doctype html><title>dqn latency</title>');

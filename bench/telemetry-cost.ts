@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
+import { chromiumLaunchOptions } from '../src/harness/chromium.js';
 import { chromium } from 'playwright-core';
 import { ManualClock } from '../src/core/clock.js';
 import { AbrController } from '../src/core/controller.js';
@@ -29,7 +30,6 @@ const { values } = parseArgs({ options: { runs: { type: 'string' }, segments: { 
 const RUNS = Number(values.runs ?? 3);
 const SEGMENTS = Number(values.segments ?? 3000);
 const ROOT = resolve(import.meta.dirname, '..');
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'];
 
 /** Timers on simulated time: due callbacks fire when the bench moves the clock. */
 class SimTimers implements Timers {
@@ -104,7 +104,7 @@ async function chromiumCost(): Promise<{ runs: CostResult[]; usageBytes: number[
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const address = server.address();
   const origin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-  const context = await chromium.launchPersistentContext(join(work, 'profile'), { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  const context = await chromium.launchPersistentContext(join(work, 'profile'), chromiumLaunchOptions());
   const runs: CostResult[] = [];
   const usageBytes: number[] = [];
   try {

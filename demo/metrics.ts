@@ -9,13 +9,8 @@ import { createQoeModel, type QoeModel } from '../src/qoe/models.js';
 import { summarizeSession, type ChunkRecord, type SessionMetrics } from '../src/qoe/session-metrics.js';
 import type { DecisionReason } from '../src/core/decision.js';
 
-export interface StreamInfo {
-  readonly durationS: number;
-  readonly segmentDurationS: number;
-  readonly ladderKbps: readonly number[];
-  readonly hls: string;
-  readonly dash: string;
-}
+import type { StreamInfo } from '../src/harness/protocol.js';
+export type { StreamInfo };
 
 export interface StallRecord {
   /** Playhead position when the stall began, s. */

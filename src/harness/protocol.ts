@@ -37,3 +37,12 @@ export interface PageResult {
   playerErrors: string[];
   finalTimeS: number;
 }
+
+/** What `scripts/setup-media.sh` writes next to the stream (`stream.json`). */
+export interface StreamInfo {
+  readonly durationS: number;
+  readonly segmentDurationS: number;
+  readonly ladderKbps: readonly number[];
+  readonly hls: string;
+  readonly dash: string;
+}

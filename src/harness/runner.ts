@@ -12,27 +12,11 @@ import { AbrkitError } from '../core/errors.js';
 import { startHarnessServer, type FaultSpec, type HarnessServer, type RequestLogEntry } from './server.js';
 import type { PageConfig, PageResult } from './protocol.js';
 
-export const CHROMIUM_PATH = '/usr/bin/chromium';
-/** The launch flags the team's guide prescribes for headless Chromium here. */
-export const CHROMIUM_ARGS = Object.freeze([
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--autoplay-policy=no-user-gesture-required',
-]);
+export { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.js';
+import { chromiumLaunchOptions } from './chromium.js';
 
-/** What `scripts/setup-media.sh` writes next to the stream. */
-export interface StreamInfo {
-  readonly durationS: number;
-  readonly segmentDurationS: number;
-  readonly ladderKbps: readonly number[];
-  readonly hls: string;
-  readonly dash: string;
-}
+export type { StreamInfo } from './protocol.js';
+import type { StreamInfo } from './protocol.js';
 
 export interface BrowserRunOptions {
   readonly player: 'hls' | 'shaka';
@@ -108,7 +92,7 @@ export class BrowserHarness {
     const pageJs = await bundlePage();
     const server = await startHarnessServer({ mediaDir, appFiles: new Map([['index.html', PAGE_HTML], ['page.js', pageJs]]) });
     try {
-      const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], headless: true });
+      const browser = await chromium.launch(chromiumLaunchOptions());
       return new BrowserHarness(server, browser, stream);
     } catch (error) {
       await server.close();

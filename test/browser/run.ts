@@ -11,10 +11,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { strict as assert } from 'node:assert';
 import { build } from 'esbuild';
+import { chromiumLaunchOptions } from '../../src/harness/chromium.js';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'];
 const work = mkdtempSync(join(tmpdir(), 'abrkit-browser-'));
 const results: { name: string; ok: boolean; detail: string; ms: number }[] = [];
 const figures: string[] = [];
@@ -336,7 +336,7 @@ async function main(): Promise<number> {
   const startedMs = Date.now();
   const { page: pageFile, cli } = await bundle();
   const { server, origin } = await serveStatic(pageFile);
-  const context = await chromium.launchPersistentContext(join(work, 'profile'), { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  const context = await chromium.launchPersistentContext(join(work, 'profile'), chromiumLaunchOptions());
   try {
     for (const [name, fn] of cases.filter(([n]) => n.includes(process.env.BROWSER_TEST_FILTER ?? ''))) {
       const t0 = Date.now();

@@ -16,6 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Page } from 'playwright-core';
 import { startDemoServer } from '../../src/demo/server.js';
+import { chromiumLaunchOptions } from '../../src/harness/chromium.js';
 import { synthesizeTrace } from '../../src/sim/synth.js';
 import { formatTimeMbpsTrace } from '../../src/sim/trace-parsers.js';
 import { checkTelemetryEvent } from '../../src/telemetry/schema.js';
@@ -26,16 +27,6 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const OUT_DIR = join(ROOT, 'test-results/demo');
 const DOCS_DIR = join(ROOT, 'docs');
 const WRITE_DOCS = process.argv.includes('--docs');
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--autoplay-policy=no-user-gesture-required',
-];
 /** Seconds of content per session: short, so the suite stays within a few minutes (longer for the README's screenshots). */
 const PLAY_S = WRITE_DOCS ? 40 : 16;
 const COMPARE_PLAY_S = WRITE_DOCS ? 60 : 12;
@@ -174,7 +165,7 @@ async function main(): Promise<void> {
   writeFileSync(traceFile, formatTimeMbpsTrace(fastStep));
 
   const demo = await startDemoServer({ port: 0 });
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
+  const browser = await chromium.launch(chromiumLaunchOptions());
   const consoleErrors: string[] = [];
   try {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
