@@ -24,6 +24,8 @@ export interface RequestLogEntry {
   /** completed: all bytes sent; aborted: the client went away first; faulted: we broke it on purpose. */
   outcome: 'pending' | 'completed' | 'aborted' | 'faulted';
   readonly status: number;
+  /** The fault armed on this response, if any (it took effect unless the client gave up first). */
+  readonly fault: FaultSpec['kind'] | null;
 }
 
 export interface ShapingOptions {
@@ -213,6 +215,7 @@ export async function startHarnessServer(options: { mediaDir: string; appFiles: 
       bytesTotal: body?.length ?? 0,
       outcome: 'pending',
       status: body === null ? 404 : faultKind === '5xx' ? 503 : 200,
+      fault: body === null ? null : faultKind,
     };
     log.push(entry);
     const rttMs = shaping?.rttMs ?? shaping?.trace.rttMs?.[0] ?? DEFAULT_RTT_MS;
