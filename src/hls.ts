@@ -2,4 +2,4 @@
 export { createAbrController, AbrkitHlsController } from './adapters/hls/index.js';
 export type { HlsBandwidthEstimatorView } from './adapters/hls/index.js';
 export { ADAPTER_DEFAULTS, ADAPTER_POLICY_NAMES } from './adapters/setup.js';
-export type { AdapterOptions, AdapterPolicyName, AbandonEvent, AdapterCore } from './adapters/setup.js';
+export type { AdapterOptions, AdapterPolicyName, AbandonEvent, AdapterCore, SegmentDownload } from './adapters/setup.js';

@@ -1,4 +1,4 @@
 /** abrkit/shaka: abrkit's ABR core as a shaka-player `AbrManager`. */
 export { createAbrManager, AbrkitShakaAbrManager, meetsRestrictions } from './adapters/shaka/index.js';
 export { ADAPTER_DEFAULTS, ADAPTER_POLICY_NAMES } from './adapters/setup.js';
-export type { AdapterOptions, AdapterPolicyName, AbandonEvent, AdapterCore } from './adapters/setup.js';
+export type { AdapterOptions, AdapterPolicyName, AbandonEvent, AdapterCore, SegmentDownload } from './adapters/setup.js';

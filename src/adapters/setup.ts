@@ -21,6 +21,25 @@ export interface AbandonEvent {
   readonly bufferS: number;
 }
 
+/**
+ * A main-media download the adapter measured, in the shape `abrkit/telemetry`'s `recordSegment`
+ * takes, so `onSegment: (s) => telemetry.recordSegment(s)` logs every download.
+ */
+export interface SegmentDownload {
+  /** As requested; telemetry strips the query string. */
+  readonly url: string;
+  readonly bytes: number;
+  /** Request time on the adapter's clock, ms. */
+  readonly startMs: number;
+  readonly ttfbMs: number;
+  /** Request to last byte, ms. */
+  readonly durationMs: number;
+  readonly rungIndex?: number;
+  readonly bitrateBps?: number;
+  readonly segmentIndex?: number;
+  readonly mediaDurationMs?: number;
+}
+
 /** Options shared by the hls.js and shaka-player adapters. */
 export interface AdapterOptions {
   /** A built-in policy by name, or any `AbrPolicy`. */
@@ -29,6 +48,8 @@ export interface AdapterOptions {
   readonly estimator?: ThroughputEstimator;
   /** Forwarded to the core controller: decisions, rejected samples, policy failures (attach telemetry here). */
   readonly onEvent?: (event: ControllerEvent) => void;
+  /** Called for every completed main-media download (not init segments): attach telemetry here. */
+  readonly onSegment?: (download: SegmentDownload) => void;
   /** Called when a download in flight is abandoned for a lower rung. */
   readonly onAbandon?: (event: AbandonEvent) => void;
   /** Default: a `performance.now()` clock (the same timeline as the players' request stats). */

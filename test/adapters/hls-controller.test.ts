@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type Hls from 'hls.js';
-import { AbrkitHlsController } from '../../src/hls.js';
+import { AbrkitHlsController, type SegmentDownload } from '../../src/hls.js';
 import { ManualClock } from '../../src/core/clock.js';
 import type { AbrPolicy } from '../../src/core/policy.js';
 import type { DecisionContext } from '../../src/core/context.js';
@@ -55,7 +55,7 @@ function withLevels(hls: FakeHls): void {
 
 function fragLoaded(hls: FakeHls, level: number, sn: number | 'initSegment', bytes: number, type = 'main') {
   const stats = { aborted: false, loaded: bytes, total: bytes, loading: { start: 1000, first: 1040, end: 2000 } };
-  hls.trigger(EVENTS.FRAG_LOADED, { frag: { type, sn, level, stats, bitrateTest: false, duration: 4 }, part: null });
+  hls.trigger(EVENTS.FRAG_LOADED, { frag: { type, sn, level, stats, bitrateTest: false, duration: 4, url: `https://cdn.example/${level}/${String(sn)}.m4s?token=t` }, part: null });
 }
 
 function recordingPolicy(contexts: DecisionContext[]): AbrPolicy {
@@ -96,6 +96,19 @@ describe('abrkit hls.js controller', () => {
     expect(contexts[1]!.history[0]!.ttfbMs).toBe(40);
     expect(controller.bwEstimator.getEstimate()).toBeCloseTo(4e6, 6);
     expect(controller.bwEstimator.getEstimateTTFB()).toBe(40);
+  });
+
+  it('reports each main-media download to onSegment, in telemetry recordSegment shape', () => {
+    const hls = new FakeHls();
+    const downloads: SegmentDownload[] = [];
+    new AbrkitHlsController(hls as unknown as Hls, { policy: 'rate', clock: new ManualClock(), abandon: false, onSegment: (d) => downloads.push(d) });
+    withLevels(hls);
+    fragLoaded(hls, 1, 'initSegment', 900_000);
+    fragLoaded(hls, 1, 3, 900_000, 'audio');
+    fragLoaded(hls, 2, 7, 500_000);
+    expect(downloads).toEqual([
+      { url: 'https://cdn.example/2/7.m4s?token=t', bytes: 500_000, startMs: 1000, ttfbMs: 40, durationMs: 1000, rungIndex: 2, bitrateBps: 4_300_000, segmentIndex: 7, mediaDurationMs: 4000 },
+    ]);
   });
 
   it('ignores init segments and non-main fragments', () => {

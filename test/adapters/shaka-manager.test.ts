@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type shaka from 'shaka-player';
-import { createAbrManager, meetsRestrictions } from '../../src/shaka.js';
+import { createAbrManager, meetsRestrictions, type SegmentDownload } from '../../src/shaka.js';
 import { ManualClock } from '../../src/core/clock.js';
 
 type Variant = shaka.extern.Variant;
@@ -18,8 +18,8 @@ function variant(id: number, bandwidth: number, height: number): Variant {
   return { id, bandwidth, allowedByApplication: true, allowedByKeySystem: true, disabledUntilTime: 0, audio: null, video, language: '', primary: false, decodingInfos: [] } as unknown as Variant;
 }
 
-function request(): Request {
-  return { timeToFirstByte: 40 } as unknown as Request;
+function request(uri = 'https://cdn.example/seg.m4s'): Request {
+  return { timeToFirstByte: 40, uris: [uri] } as unknown as Request;
 }
 
 function videoContext(v: Variant, type = 1): RequestContext {
@@ -67,6 +67,22 @@ describe('abrkit shaka AbrManager', () => {
     // 200 kB in 400 ms = 4 Mbit/s, one sample (the harmonic mean of one value).
     expect(manager.getBandwidthEstimate()).toBeCloseTo(4e6, 6);
     expect(manager.chooseVariant().id).toBe(13); // 2.85 Mbps fits, 4.3 does not
+  });
+
+  it('reports each completed video request to onSegment, not init segments', () => {
+    const clock = new ManualClock();
+    const downloads: SegmentDownload[] = [];
+    const manager = createAbrManager({ policy: 'rate', clock, abandon: false, onSegment: (d) => downloads.push(d) });
+    manager.configure(abrConfig());
+    manager.setVariants(VARIANTS, false);
+    manager.segmentDownloaded(5, 900_000, true, request('https://cdn.example/init.mp4'), videoContext(VARIANTS[2]!, 0));
+    const first = request('https://cdn.example/720/1.m4s?token=t');
+    clock.advanceMs(200);
+    manager.segmentDownloaded(200, 100_000, true, first, videoContext(VARIANTS[2]!));
+    manager.segmentDownloaded(100, 20_000, true, request(), videoContext(VARIANTS[2]!)); // completes the first
+    expect(downloads).toEqual([
+      { url: 'https://cdn.example/720/1.m4s?token=t', bytes: 100_000, startMs: 0, ttfbMs: 40, durationMs: 200, rungIndex: 3, bitrateBps: 4_300_000, segmentIndex: 0 },
+    ]);
   });
 
   it('honours restrictions and switches through the callback when enabled', () => {

@@ -234,6 +234,7 @@ export class AbrkitHlsController implements Omit<AbrComponentAPI, 'bwEstimator'>
     const sample = sampleFromStats(stats, frag.level, this.#mapping);
     if (sample) {
       this.#core.controller.addSample(sample);
+      this.#reportSegment(frag, part, sample);
       if (sample.ttfbMs > 0) {
         this.#ttfbsMs.push(sample.ttfbMs);
         if (this.#ttfbsMs.length > TTFB_WINDOW) this.#ttfbsMs.shift();
@@ -248,6 +249,23 @@ export class AbrkitHlsController implements Omit<AbrComponentAPI, 'bwEstimator'>
     this.#epoch++;
     this.#cached = null;
   };
+
+  #reportSegment(frag: Fragment, part: Part | null | undefined, sample: DownloadSample): void {
+    const onSegment = this.#options.onSegment;
+    if (!onSegment) return;
+    const rung = sample.rungIndex;
+    const durationS = part ? part.duration : frag.duration;
+    onSegment({
+      url: part ? part.url : frag.url,
+      bytes: sample.bytes,
+      startMs: sample.startMs,
+      ttfbMs: sample.ttfbMs,
+      durationMs: sample.durationMs,
+      ...(rung === undefined ? {} : { rungIndex: rung, bitrateBps: this.#mapping.ladder.renditions[rung]!.bitrateBps }),
+      ...(typeof frag.sn === 'number' ? { segmentIndex: frag.sn } : {}),
+      ...(durationS > 0 ? { mediaDurationMs: durationS * 1000 } : {}),
+    });
+  }
 
   // ---- emergency abandonment ----
 

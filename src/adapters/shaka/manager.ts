@@ -186,6 +186,19 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
       ...(aggregate.rungIndex !== undefined ? { rungIndex: aggregate.rungIndex } : {}),
     };
     this.#core.controller.addSample(sample);
+    const url = aggregate.request?.uris[0];
+    if (this.#options.onSegment && url !== undefined && (aggregate.contentType === 'video' || aggregate.contentType === 'unknown')) {
+      this.#options.onSegment({
+        url,
+        bytes: sample.bytes,
+        startMs: sample.startMs,
+        ttfbMs: sample.ttfbMs,
+        durationMs: sample.durationMs,
+        ...(aggregate.rungIndex === undefined ? {} : { rungIndex: aggregate.rungIndex, bitrateBps: this.#mapping.ladder.renditions[aggregate.rungIndex]!.bitrateBps }),
+        segmentIndex: this.#segmentIndex,
+        ...(aggregate.segmentDurationS === undefined ? {} : { mediaDurationMs: aggregate.segmentDurationS * 1000 }),
+      });
+    }
     if (aggregate.contentType === 'video') {
       this.#segmentIndex++;
       if (aggregate.segmentDurationS !== undefined && Math.abs(aggregate.segmentDurationS - this.#segmentDurationS) > 0.05) {
