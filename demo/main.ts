@@ -202,16 +202,21 @@ async function playOne(player: PlayerName, policy: PolicyChoice, trace: Trace, s
   return state;
 }
 
+/** The selected network as a trace, or `null` after showing why it cannot be had (a bad upload). */
+function chosenTraceOrReport(): Trace | null {
+  try {
+    return chosenTrace();
+  } catch (error) {
+    setStatus(error instanceof Error ? error.message : String(error), true);
+    return null;
+  }
+}
+
 async function onRun(event: Event): Promise<void> {
   event.preventDefault();
   if (demoState.busy || !config) return;
-  let trace: Trace;
-  try {
-    trace = chosenTrace();
-  } catch (error) {
-    setStatus(error instanceof Error ? error.message : String(error), true);
-    return;
-  }
+  const trace = chosenTraceOrReport();
+  if (trace === null) return;
   abort = new AbortController();
   setBusy(true);
   try {
@@ -259,13 +264,8 @@ function compareRow(tag: string, s: SessionState, best: boolean): HTMLTableRowEl
 
 async function onCompare(): Promise<void> {
   if (demoState.busy || !config) return;
-  let trace: Trace;
-  try {
-    trace = chosenTrace();
-  } catch (error) {
-    setStatus(error instanceof Error ? error.message : String(error), true);
-    return;
-  }
+  const trace = chosenTraceOrReport();
+  if (trace === null) return;
   const player = ui.player.value as PlayerName;
   const policyA = ui.policy.value as PolicyChoice;
   const policyB = ui.policyB.value as PolicyChoice;
