@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { loadTraces } from '../node-io.js';
 import { parseCommandArgs, requireOption, UsageError } from '../args.js';
-import { markdownTable } from '../table.js';
+import { formatSummary } from '../table.js';
 import { cutTrace, traceDurationS } from '../../sim/trace.js';
 import { mean, median, type PolicySummary, type TraceResult } from '../../sim/evaluate.js';
 import type { SessionMetrics } from '../../qoe/session-metrics.js';
@@ -142,21 +142,13 @@ export function percentile(values: readonly number[], p: number): number {
 }
 
 export function formatBrowserSummary(result: BrowserEvalResult): string {
-  const headers = ['policy', 'QoE/chunk', 'median', 'bitrate kbps', 'rebuffer s', 'stalls', 'switches', 'startup s', 'wasted MB', 'decision p99 ms'];
-  const rows = result.summary.map((s) => {
-    const p99s = result.perTrace.filter((r) => r.policy === s.policy && r.decisionP99Ms !== null).map((r) => r.decisionP99Ms!);
-    return [
-      s.policy,
-      s.qoe.toFixed(3),
-      s.qoeMedian.toFixed(3),
-      s.bitrateKbps.toFixed(0),
-      s.rebufferS.toFixed(2),
-      s.stalls.toFixed(2),
-      s.switches.toFixed(2),
-      s.startupS.toFixed(2),
-      (s.wastedBytes / 1e6).toFixed(2),
-      p99s.length ? Math.max(...p99s).toFixed(3) : '-',
-    ];
-  });
-  return markdownTable(headers, rows);
+  return formatSummary(result, [
+    {
+      header: 'decision p99 ms',
+      cell: (s) => {
+        const p99s = result.perTrace.filter((r) => r.policy === s.policy && r.decisionP99Ms !== null).map((r) => r.decisionP99Ms!);
+        return p99s.length ? Math.max(...p99s).toFixed(3) : '-';
+      },
+    },
+  ]);
 }

@@ -4,8 +4,8 @@ import { choiceOption, intOption, parseCommandArgs, UsageError } from '../args.j
 import { createSyntheticVideo } from '../../sim/synthetic-video.js';
 import { DEFAULT_TRACE_SET, defaultTraceSet } from '../../sim/synth.js';
 import { createProgressBar } from '../progress.js';
-import { markdownTable } from '../table.js';
-import { BUILTIN_POLICY_NAMES, ESTIMATOR_NAMES, OPTIMAL_POLICY_NAME, builtinPolicySpec, evaluate, type EvaluationResult, type PolicySpec } from '../../sim/evaluate.js';
+import { formatSummary } from '../table.js';
+import { BUILTIN_POLICY_NAMES, ESTIMATOR_NAMES, OPTIMAL_POLICY_NAME, builtinPolicySpec, evaluate, type PolicySpec } from '../../sim/evaluate.js';
 import { createDqnPolicy, createThroughputRegressor } from '../../dqn.js';
 import { DEFAULT_DQN_MODEL } from '../../dqn/model/default-model.js';
 import { createRobustMpcPolicy } from '../../policies/robustmpc.js';
@@ -105,22 +105,4 @@ export async function run(args: string[]): Promise<void> {
     writeFileSync(values.json, JSON.stringify({ summary: result.summary, perTrace: result.perTrace }, null, 2));
     console.log(`\nwrote ${values.json}`);
   }
-}
-
-export function formatSummary(result: EvaluationResult): string {
-  const hasOptimal = result.summary.some((s) => s.policy === OPTIMAL_POLICY_NAME);
-  const headers = ['policy', 'QoE/chunk', 'median', ...(hasOptimal ? ['% of optimal'] : []), 'bitrate kbps', 'rebuffer s', 'stalls', 'switches', 'startup s', 'wasted MB'];
-  const rows = result.summary.map((s) => [
-    s.policy,
-    s.qoe.toFixed(3),
-    s.qoeMedian.toFixed(3),
-    ...(hasOptimal ? [s.qoeOfOptimal === null ? '-' : `${(s.qoeOfOptimal * 100).toFixed(1)}%`] : []),
-    s.bitrateKbps.toFixed(0),
-    s.rebufferS.toFixed(2),
-    s.stalls.toFixed(2),
-    s.switches.toFixed(2),
-    s.startupS.toFixed(2),
-    (s.wastedBytes / 1e6).toFixed(2),
-  ]);
-  return markdownTable(headers, rows);
 }
