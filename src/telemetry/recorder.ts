@@ -225,6 +225,8 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
 
   /** Rows handed to the store whose write has not completed yet, by batch key (upload only). */
   const inFlight = new Map<string, readonly string[]>();
+  /** Set from pagehide until pageshow: the page is being unloaded (or frozen into the bfcache). */
+  let unloading = false;
 
   /**
    * Writes taken events. With upload on, they are cut into upload-sized batches whose keys are
@@ -291,6 +293,7 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
    * stored copy is resent later under the same key and dropped by the collector as a duplicate.
    */
   function flushForUnload(): void {
+    unloading = true;
     if (qoe.segments > 0 || qoe.stalls > 0) pushSummary();
     if (flushTimer !== null) {
       timers.clearTimeout(flushTimer);
@@ -334,6 +337,9 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
   }
 
   const onVisibility = (): void => {
+    // Chromium fires this after pagehide as a page unloads. The session has ended by then, and a
+    // write started now may or may not outlive the page, so nothing is logged.
+    if (unloading) return;
     const visibility = lifecycle!.visibilityState();
     push({ type: 'playback', kind: 'visibility', visibility });
     if (visibility === 'hidden') {
@@ -342,8 +348,13 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
     }
   };
   const onPageHide = (): void => flushForUnload();
+  // Back from the back/forward cache: the page lives on, so a later hide is a fresh unload.
+  const onPageShow = (): void => {
+    unloading = false;
+  };
   lifecycle?.target.addEventListener('visibilitychange', onVisibility);
   lifecycle?.target.addEventListener('pagehide', onPageHide);
+  lifecycle?.target.addEventListener('pageshow', onPageShow);
 
   function bitrateKbps(rungIndex: number | undefined): number | undefined {
     const rendition = rungIndex === undefined ? undefined : ladder?.renditions[rungIndex];
@@ -494,6 +505,7 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
       summaryTimer = null;
       lifecycle?.target.removeEventListener('visibilitychange', onVisibility);
       lifecycle?.target.removeEventListener('pagehide', onPageHide);
+      lifecycle?.target.removeEventListener('pageshow', onPageShow);
       await ready;
       sink?.close();
       store?.close();

@@ -1,14 +1,13 @@
 /**
  * The test page: real IndexedDB, real timers, the page's own lifecycle. The runner (run.ts)
  * drives it through `window.harness`. With `?e2e=<endpoint>` it starts a recording session that
- * uploads to the collector on load, and notes each session's event count in localStorage at pagehide.
+ * uploads to the collector on load, and beacons each session's event count to the test server as it unloads.
  */
 import { createTelemetry, exportTelemetry, recordMediaElement, type Telemetry, type TelemetryOptions, type TelemetryStatus } from '../../src/telemetry.js';
 
 const clock = { nowMs: () => performance.now() };
 let telemetry: Telemetry | null = null;
 let generator: ReturnType<typeof setInterval> | null = null;
-export const SESSIONS_KEY = 'abrkit-test-sessions';
 
 const harness = {
   async start(options: Partial<Omit<TelemetryOptions, 'clock'>> = {}): Promise<TelemetryStatus> {
@@ -73,13 +72,6 @@ const harness = {
     detach();
     return outcome;
   },
-  statusAtPagehide(sid: string): string | null {
-    return localStorage.getItem(`${SESSIONS_KEY}:status:${sid}`);
-  },
-  /** Sessions this origin has run in e2e mode: id -> events recorded (written at pagehide). */
-  sessions(): Record<string, number> {
-    return JSON.parse(localStorage.getItem(SESSIONS_KEY) ?? '{}') as Record<string, number>;
-  },
 };
 
 declare global {
@@ -95,12 +87,14 @@ window.harnessReady = (async () => {
   if (!e2eEndpoint) return;
   await harness.start({ flushIntervalMs: 200, maxQueuedEvents: 50, summaryIntervalMs: 1000, upload: { endpoint: e2eEndpoint, baseDelayMs: 200, maxDelayMs: 1500, maxBatchEvents: 100 } });
   telemetry!.recordSessionStart({ ladder: { renditions: [{ id: 'a', bitrateBps: 300_000 }, { id: 'b', bitrateBps: 750_000 }], segmentDurationS: 4 }, player: { name: 'test-page', version: '1' }, policy: { name: 'none' } });
-  // Registered after the recorder's own pagehide listener, so the count includes its final summary.
-  addEventListener('pagehide', () => {
+  // Registered after the recorder's own listeners, so the count includes what it logs while the page
+  // unloads (the last QoE summary, and the visibility change Chromium fires after pagehide). A beacon,
+  // because localStorage writes made during unload were seen not to persist.
+  const noteCount = (): void => {
     const status = telemetry?.status();
-    if (!status) return;
-    localStorage.setItem(SESSIONS_KEY, JSON.stringify({ ...harness.sessions(), [status.sessionId]: status.recorded }));
-    localStorage.setItem(`${SESSIONS_KEY}:status:${status.sessionId}`, JSON.stringify(status));
-  });
+    if (status) navigator.sendBeacon('/count', JSON.stringify({ sid: status.sessionId, recorded: status.recorded }));
+  };
+  addEventListener('pagehide', noteCount);
+  addEventListener('visibilitychange', noteCount);
   harness.startGenerator(25, 2, 100_000);
 })();

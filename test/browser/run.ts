@@ -50,6 +50,15 @@ function makeVideo(): string {
 const STALL_AT_SHARE = 0.35;
 const STALL_PAUSE_MS = 2500;
 
+/** What an event logged while the page unloads is: its type, or `visibility:<state>`. */
+function unloadKind(line: string): string {
+  const e = JSON.parse(line) as { type: string; kind?: string; visibility?: string };
+  return e.kind === 'visibility' ? `visibility:${e.visibility}` : e.type;
+}
+
+/** Events each e2e session had recorded as its page unloaded, by session id. */
+const unloadCounts = new Map<string, number>();
+
 function serveStatic(pageFile: string): Promise<{ server: Server; origin: string }> {
   const html = '<!doctype html><meta charset="utf-8"><title>abrkit telemetry</title><script type="module" src="/page.js"></script>';
   const server = createServer((request, response) => {
@@ -63,6 +72,15 @@ function serveStatic(pageFile: string): Promise<{ server: Server; origin: string
       response.writeHead(200, { 'Content-Type': 'video/webm', 'Content-Length': clip.length, 'Cache-Control': 'no-store' });
       response.write(clip.subarray(0, cut));
       setTimeout(() => response.end(clip.subarray(cut)), STALL_PAUSE_MS);
+    } else if (path === '/count' && request.method === 'POST') {
+      // The e2e page's event count per session, beaconed as it unloads; the highest one wins.
+      let body = '';
+      request.on('data', (d: Buffer) => (body += d.toString()));
+      request.on('end', () => {
+        const { sid, recorded } = JSON.parse(body) as { sid: string; recorded: number };
+        unloadCounts.set(sid, Math.max(recorded, unloadCounts.get(sid) ?? 0));
+        response.writeHead(204).end();
+      });
     } else if (path === '/') {
       response.writeHead(200, { 'Content-Type': 'text/html', 'Cache-Control': 'no-store' });
       response.end(html);
@@ -123,9 +141,9 @@ const cases: [string, Case][] = [
       await page.reload();
       await page.evaluate(() => window.harnessReady);
       const all = (await page.evaluate(() => window.harness.exportText())).split('\n').filter(Boolean);
-      // Unloading logs the last QoE summary (the 300 included downloads) after the 300.
-      const lines = all.filter((l) => !l.includes('"type":"qoe-summary"'));
-      assert.equal(all.length - lines.length, 1, 'one qoe-summary logged at unload');
+      // Unloading logs the last QoE summary (the 300 included downloads) after the 300, and nothing else.
+      const lines = all.slice(0, recorded);
+      assert.deepEqual(all.slice(recorded).map(unloadKind), ['qoe-summary'], 'logged while unloading');
       assert.equal(lines.length, recorded);
       const seqs = lines.map((l) => (JSON.parse(l) as { seq: number }).seq);
       assert.deepEqual(seqs, [...Array(recorded).keys()]);
@@ -142,11 +160,11 @@ const cases: [string, Case][] = [
       assert.equal(await page.evaluate(() => window.harness.status()!.written), 0, 'nothing written before pagehide');
       await page.reload(); // fires pagehide
       await page.evaluate(() => window.harnessReady);
-      const stored = (await page.evaluate(() => window.harness.exportText())).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { seq: number; type: string });
-      const count = stored.filter((e) => e.type !== 'qoe-summary').length;
-      figures.push(`pagehide flush: ${count} of ${recorded} queued events stored across a reload (plus ${stored.length - count} qoe-summary logged while unloading)`);
-      assert.equal(stored.length - count, 1);
-      assert.equal(count, recorded);
+      const lines = (await page.evaluate(() => window.harness.exportText())).split('\n').filter(Boolean);
+      const stored = lines.map((l) => JSON.parse(l) as { seq: number; type: string });
+      const duringUnload = lines.slice(recorded).map(unloadKind);
+      figures.push(`pagehide flush: ${Math.min(recorded, stored.length)} of ${recorded} queued events stored across a reload (plus ${duringUnload.join(' and ')} logged while unloading)`);
+      assert.deepEqual(duringUnload, ['qoe-summary']);
       assert.deepEqual(stored.map((e) => e.seq), [...Array(stored.length).keys()]);
       await page.close();
     },
@@ -291,13 +309,16 @@ const cases: [string, Case][] = [
         await until('every stored event to be uploaded', async () => (await page.evaluate(() => window.harness.storedCount())) === 0, 30_000);
         const live = (await page.evaluate(() => window.harness.status()))!;
         assert.equal(live.queued, 0);
-        const final = await health();
-        const sessions = await page.evaluate(() => window.harness.sessions());
-        const pagehideStatus: Record<string, string | null> = {};
-        for (const sid of Object.keys(sessions)) pagehideStatus[sid] = await page.evaluate((id) => window.harness.statusAtPagehide(id), sid);
+        // Closing the page logs once more (it turns hidden) and beacons that to the collector.
         await page.close();
+        await until('the closed page to beacon its count', async () => unloadCounts.has(live.sessionId), 10_000);
+        const recordedBySid = Object.fromEntries(unloadCounts);
+        const expectedTotal = Object.values(recordedBySid).reduce((a, b) => a + b, 0);
+        const collected = () => readdirSync(outDir).filter((n) => n.endsWith('.ndjson')).sort().flatMap((n) => readFileSync(join(outDir, n), 'utf8').split('\n').filter(Boolean));
+        await until('the unload beacon to reach the collector', async () => collected().length >= expectedTotal, 10_000).catch(() => undefined);
+        const final = await health();
 
-        const lines = readdirSync(outDir).filter((n) => n.endsWith('.ndjson')).sort().flatMap((n) => readFileSync(join(outDir, n), 'utf8').split('\n').filter(Boolean));
+        const lines = collected();
         const events = lines.map((l) => JSON.parse(l) as { sid: string; seq: number; type: string });
         const bySid = new Map<string, number[]>();
         for (const e of events) {
@@ -306,8 +327,7 @@ const cases: [string, Case][] = [
         }
         const unique = new Set(events.map((e) => `${e.sid}/${e.seq}`)).size;
         assert.equal(bySid.size, 2, `two sessions (before and after the reload), got ${bySid.size}`);
-        const recordedBySid: Record<string, number> = { ...sessions, [live.sessionId]: live.recorded };
-        assert.equal(Object.keys(recordedBySid).length, 2, 'the first session noted its count at pagehide');
+        assert.equal(Object.keys(recordedBySid).length, 2, 'both sessions beaconed their counts as they unloaded');
         let recordedTotal = 0;
         for (const [sid, recorded] of Object.entries(recordedBySid)) {
           recordedTotal += recorded;
@@ -315,7 +335,8 @@ const cases: [string, Case][] = [
           const have = new Set(seqs);
           const missing = [...Array(recorded).keys()].filter((q) => !have.has(q));
           const extra = seqs.filter((q, i) => q >= recorded || seqs[i - 1] === q);
-          assert.ok(missing.length === 0 && extra.length === 0, `session ${sid}: ${recorded} recorded; missing seqs [${missing.join(',')}], extra or repeated [${extra.join(',')}]; status at pagehide ${pagehideStatus[sid] ?? '-'}; collector ${JSON.stringify(final)}`);
+          const extraTypes = events.filter((e) => e.sid === sid && e.seq >= recorded).map((e) => `${e.seq}:${e.type}`);
+          assert.ok(missing.length === 0 && extra.length === 0, `session ${sid}: ${recorded} recorded; missing seqs [${missing.join(',')}], extra or repeated [${extra.join(',')}] (${extraTypes.join(',')}); collector ${JSON.stringify(final)}`);
         }
         figures.push(
           `e2e: recorded ${recordedTotal} events in ${bySid.size} sessions; collector files hold ${lines.length} lines, ${unique} unique, ${lines.length - unique} duplicates; ` +

@@ -108,6 +108,20 @@ describe('createTelemetry', () => {
     expect(kinds).toEqual(['play', 'visibility:hidden', 'pause']);
   });
 
+  it('logs nothing for the visibilitychange that follows pagehide while the page unloads, and logs again after pageshow', async () => {
+    const { telemetry, page } = setup({ flushIntervalMs: 60_000 });
+    await telemetry.ready;
+    telemetry.recordPlayback({ kind: 'play' });
+    page.pagehide();
+    page.hide();
+    expect(telemetry.status().recorded).toBe(1);
+    page.target.dispatchEvent(new Event('pageshow')); // back from the bfcache
+    page.state = 'visible';
+    page.target.dispatchEvent(new Event('visibilitychange'));
+    expect(telemetry.status().recorded).toBe(2);
+    await telemetry.close();
+  });
+
   it('persists across recorder instances (a reload) on the same database', async () => {
     const indexedDB = new IDBFactory();
     const first = setup({ indexedDB }).telemetry;
