@@ -49,7 +49,7 @@ const errors: DqnFallbackError[] = [];
  */
 const dqnSpec: PolicySpec = {
   name: 'dqn',
-  createPolicy: () => createDqnPolicy({ model: modelFile as string, timeBudgetMs: 50, deviationMargin, onError: (e) => errors.push(e) }),
+  createPolicy: () => createDqnPolicy({ model: modelFile as string, warmUpDecisions: 0, timeBudgetMs: 50, deviationMargin, onError: (e) => errors.push(e) }),
   createEstimator: () => withPredictionErrors(createHarmonicMeanEstimator({ windowSize: 5 }), { windowSize: 5 }),
 };
 

@@ -6,6 +6,7 @@
 import type { AbrPolicy } from './core/policy.js';
 import type { DecisionContext } from './core/context.js';
 import type { Decision } from './core/decision.js';
+import type { DownloadSample } from './core/sample.js';
 import type { DqnModel, DqnModelFile } from './dqn/model.js';
 import type { RegressorState } from './dqn/regressor.js';
 import type { DqnCorePolicy } from './dqn/policy.js';
@@ -56,9 +57,52 @@ export interface DqnPolicyOptions {
    * than this in Q (scaled reward units); negative disables the check (the network alone decides).
    */
   readonly deviationMargin: number;
+  /**
+   * Synthetic decisions run on a throwaway copy of the network once the model is loaded, before
+   * `ready` resolves, a few per task, so that the first real decisions do not pay for the JIT's
+   * first compilations (cold, a decision takes milliseconds; warm, tens of µs). 0 = none.
+   */
+  readonly warmUpDecisions: number;
+  /** Runs the warm-up's next step in a later task; default `setTimeout(fn, 0)`. */
+  readonly schedule?: (step: () => void) => void;
 }
 
-export const DQN_POLICY_DEFAULTS = Object.freeze({ timeBudgetMs: 5, overBudgetLimit: 3, keepAdaptation: false, deviationMargin: -1 });
+export const DQN_POLICY_DEFAULTS = Object.freeze({ timeBudgetMs: 5, overBudgetLimit: 3, keepAdaptation: false, deviationMargin: -1, warmUpDecisions: 400 });
+
+/** Warm-up decisions run per task. */
+const WARM_UP_PER_TASK = 10;
+
+/** Synthetic contexts for the warm-up: ladders of 3, 6 and 10 rungs in turn, varied buffers and links. */
+function* warmUpContexts(count: number): Generator<DecisionContext> {
+  const ladders = [3, 6, 10].map((rungs) => ({
+    renditions: Array.from({ length: rungs }, (_, i) => ({ id: `w${i}`, bitrateBps: 300_000 * 1.5 ** i })),
+    segmentDurationS: rungs === 10 ? 2 : 4,
+  }));
+  const history: DownloadSample[] = [];
+  for (let i = 0; i < count; i++) {
+    const ladder = ladders[i % ladders.length];
+    const mbps = 0.5 + ((i * 7919) % 50) / 10;
+    const bytes = 200_000 + ((i * 104_729) % 1_500_000);
+    const durationMs = (bytes * 8) / (mbps * 1000);
+    const endMs = 1000 + i * 4000;
+    history.push({ bytes, durationMs, ttfbMs: 40, startMs: endMs - durationMs, endMs });
+    if (history.length > 10) history.shift();
+    yield {
+      ladder,
+      segmentIndex: i,
+      segmentsRemaining: count - i + 5,
+      isLive: false,
+      bufferS: (i * 3.7) % 30,
+      playbackRate: 1,
+      lastRungIndex: i % ladder.renditions.length,
+      history: history.slice(),
+      prediction: { throughputBps: mbps * 1e6, errorRatio: 0.2 },
+      minRungIndex: 0,
+      maxRungIndex: ladder.renditions.length - 1,
+      nowMs: endMs,
+    };
+  }
+}
 
 export type DqnStatus = 'loading' | 'ready' | 'failed';
 
@@ -83,6 +127,7 @@ export function createDqnPolicy(options: Partial<DqnPolicyOptions> = {}): DqnPol
   const o = { ...DQN_POLICY_DEFAULTS, ...options };
   if (!(o.timeBudgetMs > 0)) throw invalidOptions('dqn', `timeBudgetMs must be > 0, got ${o.timeBudgetMs}`);
   if (!(Number.isInteger(o.overBudgetLimit) && o.overBudgetLimit >= 1)) throw invalidOptions('dqn', 'overBudgetLimit must be an integer >= 1');
+  if (!(Number.isInteger(o.warmUpDecisions) && o.warmUpDecisions >= 0)) throw invalidOptions('dqn', 'warmUpDecisions must be an integer >= 0');
   const fallback = o.fallback ?? createRobustMpcPolicy({ qoe: 'lin' });
   const timer = o.timer ?? (() => globalThis.performance.now());
   let core: DqnCorePolicy | null = null;
@@ -94,9 +139,11 @@ export function createDqnPolicy(options: Partial<DqnPolicyOptions> = {}): DqnPol
     status = 'failed';
     o.onError?.(error);
   };
+  let installed: DqnModel | null = null;
   const install = (raw: unknown) => {
     try {
       const model = isDecoded(raw) ? raw : decodeModel(raw);
+      installed = model;
       core = createDqnCorePolicy(model, {
         keepAdaptation: o.keepAdaptation,
         ...(o.regressorState ? { regressorState: o.regressorState } : {}),
@@ -108,19 +155,45 @@ export function createDqnPolicy(options: Partial<DqnPolicyOptions> = {}): DqnPol
     }
   };
 
+  /** Runs the warm-up on a throwaway core (the real one's regressor state is untouched). */
+  const warmUp = (model: DqnModel): Promise<void> => {
+    if (o.warmUpDecisions <= 0) return Promise.resolve();
+    const schedule = o.schedule ?? ((step: () => void) => void globalThis.setTimeout(step, 0));
+    const scratch = createDqnCorePolicy(model, { keepAdaptation: false });
+    const contexts = warmUpContexts(o.warmUpDecisions);
+    return new Promise((resolve) => {
+      const step = () => {
+        try {
+          for (let i = 0; i < WARM_UP_PER_TASK; i++) {
+            const next = contexts.next();
+            if (next.done) return resolve();
+            scratch.decide(next.value);
+          }
+        } catch {
+          // A model that fails here fails again on its first real decision, which reports it.
+          return resolve();
+        }
+        schedule(step);
+      };
+      schedule(step);
+    });
+  };
+  const installAndWarm = (raw: unknown): Promise<boolean> => {
+    installed = null;
+    install(raw);
+    if (status !== 'ready' || installed === null) return Promise.resolve(false);
+    return warmUp(installed).then(() => (status as DqnStatus) === 'ready');
+  };
+
   let ready: Promise<boolean>;
   if (o.model !== undefined) {
-    install(o.model);
-    ready = Promise.resolve((status as DqnStatus) === 'ready');
+    ready = installAndWarm(o.model);
   } else {
     const load = o.loadModel ?? (async () => (await import('./dqn/model/default-model.js')).DEFAULT_DQN_MODEL);
     ready = Promise.resolve()
       .then(load)
       .then(
-        (raw) => {
-          install(raw);
-          return (status as DqnStatus) === 'ready';
-        },
+        (raw) => installAndWarm(raw),
         (error: unknown) => {
           fail(new DqnFallbackError('model-load', error instanceof Error ? error.message : String(error), { cause: error }));
           return false;

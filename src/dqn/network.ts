@@ -184,16 +184,72 @@ export function advantageInput(features: Features, out?: Float32Array, offset = 
   return buffer;
 }
 
-/** Q-value of every candidate rung of one decision (index k = rung minRungIndex + k). */
+/** Reused activations of one network's inference (decisions run one at a time on one thread). */
+interface InferenceScratch {
+  readonly globalPart: Float64Array;
+  readonly layers: Float64Array[];
+}
+
+const scratchOf = new WeakMap<QNetwork, InferenceScratch>();
+
+function scratchFor(net: QNetwork): InferenceScratch {
+  let scratch = scratchOf.get(net);
+  if (!scratch) {
+    const layers = net.advantage.layers;
+    scratch = { globalPart: new Float64Array(layers[0].outSize), layers: layers.map((l) => new Float64Array(l.outSize)) };
+    scratchOf.set(net, scratch);
+  }
+  return scratch;
+}
+
+/**
+ * Q-value of every candidate rung of one decision (index k = rung minRungIndex + k).
+ * The same function as `mlpForward` over `advantageInput` rows, evaluated for inference: the first
+ * layer's product with the global features is shared by all rungs and computed once, and nothing
+ * is allocated but the result, so a decision stays cheap even before the JIT has warmed up.
+ */
 export function qValues(net: QNetwork, features: Features): Float64Array {
   const rows = features.rungCount;
-  const advantages = mlpForward(net.advantage, advantageInput(features), rows);
-  const value = mlpForward(net.value, features.global, 1)[0];
-  let meanAdvantage = 0;
-  for (let k = 0; k < rows; k++) meanAdvantage += advantages[k];
-  meanAdvantage /= rows;
+  const { globalPart, layers: act } = scratchFor(net);
+  const layers = net.advantage.layers;
+  const first = layers[0];
+  const global = features.global;
+  const perRung = features.perRung;
+  const last = layers.length - 1;
+  for (let o = 0; o < first.outSize; o++) {
+    let sum = first.bias[o];
+    const wo = o * first.inSize;
+    for (let i = 0; i < GLOBAL_FEATURES; i++) sum += first.weights[wo + i] * global[i];
+    globalPart[o] = sum;
+  }
   const q = new Float64Array(rows);
-  for (let k = 0; k < rows; k++) q[k] = value + advantages[k] - meanAdvantage;
+  let meanAdvantage = 0;
+  for (let k = 0; k < rows; k++) {
+    const ro = k * RUNG_FEATURES;
+    let x = act[0];
+    for (let o = 0; o < first.outSize; o++) {
+      let sum = globalPart[o];
+      const wo = o * first.inSize + GLOBAL_FEATURES;
+      for (let i = 0; i < RUNG_FEATURES; i++) sum += first.weights[wo + i] * perRung[ro + i];
+      x[o] = last > 0 && sum < 0 ? 0 : sum;
+    }
+    for (let li = 1; li <= last; li++) {
+      const { inSize, outSize, weights, bias } = layers[li];
+      const y = act[li];
+      for (let o = 0; o < outSize; o++) {
+        let sum = bias[o];
+        const wo = o * inSize;
+        for (let i = 0; i < inSize; i++) sum += weights[wo + i] * x[i];
+        y[o] = li < last && sum < 0 ? 0 : sum;
+      }
+      x = y;
+    }
+    q[k] = x[0];
+    meanAdvantage += x[0];
+  }
+  meanAdvantage /= rows;
+  const value = mlpForward(net.value, global, 1)[0];
+  for (let k = 0; k < rows; k++) q[k] = value + q[k] - meanAdvantage;
   return q;
 }
 

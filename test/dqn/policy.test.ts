@@ -46,6 +46,25 @@ describe('createDqnPolicy', () => {
     expect(errors).toEqual([]);
   });
 
+  it('warms up on a throwaway network before ready resolves, a few decisions per task, without changing what it decides', async () => {
+    const steps: (() => void)[] = [];
+    const warmed = createDqnPolicy({ model: model(), warmUpDecisions: 25, schedule: (step) => steps.push(step) });
+    const cold = createDqnPolicy({ model: model(), warmUpDecisions: 0 });
+    let readyValue: boolean | null = null;
+    void warmed.ready.then((v) => (readyValue = v));
+    let tasks = 0;
+    while (steps.length > 0) {
+      steps.shift()!();
+      tasks++;
+      await Promise.resolve();
+    }
+    await Promise.resolve();
+    expect(tasks).toBe(3); // 10 + 10 + 5 decisions
+    expect(readyValue).toBe(true);
+    for (let s = 1; s < 12; s++) expect(warmed.decide(context(s, 1 + s / 4))).toEqual(cold.decide(context(s, 1 + s / 4)));
+    expect(() => createDqnPolicy({ warmUpDecisions: -1 })).toThrow(/warmUpDecisions/);
+  });
+
   it('falls back to RobustMPC and reports a typed error on a corrupt model', async () => {
     const errors: DqnFallbackError[] = [];
     const file = encodeModel(model(), 'f16');

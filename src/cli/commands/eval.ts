@@ -20,7 +20,7 @@ import type { QoeName as Qoe } from '../../qoe/models.js';
 const LEARNED_POLICIES: Record<string, (qoe: Qoe) => PolicySpec> = {
   dqn: () => ({
     name: 'dqn',
-    createPolicy: () => createDqnPolicy({ model: DEFAULT_DQN_MODEL, onError: (error) => console.error(`dqn: ${error.message}`) }),
+    createPolicy: () => createDqnPolicy({ model: DEFAULT_DQN_MODEL, warmUpDecisions: 0, onError: (error) => console.error(`dqn: ${error.message}`) }),
     createEstimator: () => withPredictionErrors(createNamedEstimator('harmonic'), { windowSize: 5 }),
   }),
   'robustmpc+learned': (qoe) => ({

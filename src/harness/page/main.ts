@@ -10,6 +10,8 @@ import shaka from 'shaka-player';
 import { createAbrController } from '../../hls.js';
 import { createAbrManager } from '../../shaka.js';
 import type { AbrPolicy } from '../../core/policy.js';
+import type { ThroughputEstimator } from '../../core/estimator.js';
+import { createDqnPolicy } from '../../dqn.js';
 import { createNamedPolicy, type AdapterOptions, type AdapterPolicyName } from '../../adapters/setup.js';
 import type { PageConfig, PageResult, PageSegment } from '../protocol.js';
 
@@ -87,8 +89,15 @@ function timedPolicy(inner: AbrPolicy): AbrPolicy {
   };
 }
 
+/** abrkit's policy by name; `dqn` starts at once on its fallback while the model loads, as in an app. */
+function namedPolicy(): { policy: AbrPolicy; estimator: ThroughputEstimator } {
+  if (config.policy !== 'dqn') return createNamedPolicy(config.policy as AdapterPolicyName);
+  const policy = createDqnPolicy({ onError: (error) => result.errors.push(`dqn fell back: ${error.message}`) });
+  return { policy, estimator: createNamedPolicy('robustmpc').estimator };
+}
+
 function adapterOptions(): AdapterOptions {
-  const { policy, estimator } = createNamedPolicy(config.policy as AdapterPolicyName);
+  const { policy, estimator } = namedPolicy();
   return {
     policy: timedPolicy(policy),
     estimator,
