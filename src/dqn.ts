@@ -20,6 +20,8 @@ export { decodeModel, encodeModel, DqnModelError } from './dqn/model.js';
 export type { RegressorState, ThroughputRegressor, RegressorOptions } from './dqn/regressor.js';
 export { createThroughputRegressor, fitRegressor, REGRESSOR_DEFAULTS } from './dqn/regressor.js';
 export { computeFeatures, GLOBAL_FEATURE_NAMES, RUNG_FEATURE_NAMES } from './dqn/features.js';
+export type { LearnedEstimator, LearnedEstimatorOptions, LearnedEstimatorOrigin, RegressorStore } from './dqn/learned-estimator.js';
+export { loadLearnedEstimator, createIndexedDbRegressorStore, LEARNED_ESTIMATOR_DEFAULTS } from './dqn/learned-estimator.js';
 
 /** Why the DQN handed a decision to its fallback. */
 export type DqnFailureKind = 'model-load' | 'model-error' | 'non-finite-output' | 'over-budget';

@@ -9,7 +9,9 @@ export type AbrkitErrorCode =
   | 'ladder-parse'
   | 'policy-failed'
   | 'invalid-decision'
-  | 'invalid-sample';
+  | 'invalid-sample'
+  /** A store (IndexedDB) could not be read or written; the caller carried on without it. */
+  | 'storage-failed';
 
 export class AbrkitError extends Error {
   readonly code: AbrkitErrorCode;

@@ -136,6 +136,32 @@ describe('abrkit hls.js controller', () => {
     expect(last.maxRungIndex).toBe(1);
   });
 
+  it('live with LL-HLS parts: samples each part from its own stats, decides per part, knows no end', () => {
+    const contexts: DecisionContext[] = [];
+    const { hls, controller } = make(contexts);
+    hls.latestLevelDetails = { live: true, startSN: 100, endSN: 108 };
+    const part = (index: number, bytes: number, durationMs: number) => {
+      const stats = { aborted: false, loaded: bytes, total: bytes, loading: { start: 10_000 + index * 1000, first: 10_030 + index * 1000, end: 10_000 + index * 1000 + durationMs } };
+      const frag = { type: 'main', sn: 108, level: 1, stats: { aborted: false, loaded: 0, total: 0, loading: { start: 0, first: 0, end: 0 } }, bitrateTest: false, duration: 4, url: 'https://cdn.example/1/108.m4s' };
+      hls.trigger(EVENTS.FRAG_LOADED, { frag, part: { stats, duration: 1, url: `https://cdn.example/1/108.${index}.m4s` } });
+    };
+    expect(controller.nextAutoLevel).toBe(1);
+    // Two 1 s parts of 100 kB, each over 200 ms: 4 Mbit/s from the part's own stats (not the fragment's, which are empty).
+    part(0, 100_000, 200);
+    expect(controller.nextAutoLevel).toBe(0);
+    part(1, 100_000, 200);
+    expect(controller.nextAutoLevel).toBe(0);
+    expect(contexts).toHaveLength(3); // one decision per part
+    const last = contexts[contexts.length - 1]!;
+    expect(last.isLive).toBe(true);
+    expect(last.segmentsRemaining).toBeNull();
+    expect(last.history.map((h) => h.bytes)).toEqual([100_000, 100_000]);
+    expect(controller.bwEstimator.getEstimate()).toBeCloseTo(4e6, 6);
+    // A part under 16 kB is too small to measure the link by: it is rejected, the estimate stays.
+    part(2, 12_000, 20);
+    expect(controller.bwEstimator.getEstimate()).toBeCloseTo(4e6, 6);
+  });
+
   it('resetEstimator forgets samples and takes the new default; destroy unsubscribes', () => {
     const contexts: DecisionContext[] = [];
     const { hls, controller } = make(contexts);

@@ -4,6 +4,7 @@
  * uploads to the collector on load, and beacons each session's event count to the test server as it unloads.
  */
 import { createTelemetry, exportTelemetry, recordMediaElement, type Telemetry, type TelemetryOptions, type TelemetryStatus } from '../../src/telemetry.js';
+import { createIndexedDbRegressorStore, loadLearnedEstimator } from '../../src/dqn.js';
 
 const clock = { nowMs: () => performance.now() };
 let telemetry: Telemetry | null = null;
@@ -54,6 +55,24 @@ const harness = {
   },
   async storedCount(): Promise<number> {
     return (await harness.exportText()).split('\n').filter(Boolean).length;
+  },
+  /**
+   * The learned throughput estimator persisted in this origin's IndexedDB: loads it, feeds it
+   * `samples` downloads (alternating 1 and 4 Mbps), ends the session, and says where it started from
+   * and what state it left.
+   */
+  async learnedSession(samples: number): Promise<{ origin: string; state: unknown; errors: string[] }> {
+    const errors: string[] = [];
+    const estimator = await loadLearnedEstimator({ store: createIndexedDbRegressorStore(), onError: (e) => errors.push(e.message) });
+    const origin = estimator.origin;
+    for (let i = 0; i < samples; i++) {
+      const mbps = i % 2 === 0 ? 1 : 4;
+      const durationMs = (500_000 * 8) / (mbps * 1000);
+      estimator.addSample({ bytes: 500_000, durationMs, ttfbMs: 40, startMs: 4000 * i, endMs: 4000 * i + durationMs });
+    }
+    estimator.reset();
+    await estimator.flush();
+    return { origin, state: estimator.state(), errors };
   },
   /** Plays `src` muted in a real <video> with its events recorded; resolves at `ended` (or after `timeoutMs`). */
   async playVideo(src: string, timeoutMs: number): Promise<string> {

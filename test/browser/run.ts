@@ -170,6 +170,22 @@ const cases: [string, Case][] = [
     },
   ],
   [
+    'the learned estimator adapts, persists its state in IndexedDB, and starts from it after a reload',
+    async (context, origin) => {
+      const page = await freshPage(context, origin);
+      const first = await page.evaluate(() => window.harness.learnedSession(12));
+      assert.equal(first.origin, 'shipped');
+      assert.deepEqual(first.errors, []);
+      await page.reload();
+      await page.evaluate(() => window.harnessReady);
+      const second = await page.evaluate(() => window.harness.learnedSession(0));
+      assert.equal(second.origin, 'persisted');
+      assert.deepEqual(second.state, first.state, 'the state after the reload is the one the first session left');
+      figures.push(`learned estimator: ${(first.state as { updates: number }).updates} RLS updates persisted across a reload`);
+      await page.close();
+    },
+  ],
+  [
     'two tabs log into the same database at once',
     async (context, origin) => {
       const a = await freshPage(context, origin);

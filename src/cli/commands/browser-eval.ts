@@ -9,7 +9,7 @@ import { ADAPTER_POLICY_NAMES } from '../../adapters/setup.js';
 import { BrowserHarness, DEFAULT_MEDIA_DIR, type BrowserRunResult } from '../../harness/runner.js';
 
 const DEFAULT_POLICY = 'default';
-const KNOWN = [DEFAULT_POLICY, ...ADAPTER_POLICY_NAMES, 'dqn'];
+const KNOWN = [DEFAULT_POLICY, ...ADAPTER_POLICY_NAMES, 'dqn', 'robustmpc+learned'];
 
 const HELP = `usage: abrkit browser-eval --player hls|shaka --traces <dir|file> [options]
 

@@ -11,7 +11,7 @@ import { createAbrController } from '../../hls.js';
 import { createAbrManager } from '../../shaka.js';
 import type { AbrPolicy } from '../../core/policy.js';
 import type { ThroughputEstimator } from '../../core/estimator.js';
-import { createDqnPolicy } from '../../dqn.js';
+import { createDqnPolicy, loadLearnedEstimator } from '../../dqn.js';
 import { createNamedPolicy, type AdapterOptions, type AdapterPolicyName } from '../../adapters/setup.js';
 import type { PageConfig, PageResult, PageSegment } from '../protocol.js';
 
@@ -90,14 +90,18 @@ function timedPolicy(inner: AbrPolicy): AbrPolicy {
 }
 
 /** abrkit's policy by name; `dqn` starts at once on its fallback while the model loads, as in an app. */
-function namedPolicy(): { policy: AbrPolicy; estimator: ThroughputEstimator } {
+async function namedPolicy(): Promise<{ policy: AbrPolicy; estimator: ThroughputEstimator }> {
+  if (config.policy === 'robustmpc+learned') {
+    // RobustMPC planning on the learned regressor (abrkit/dqn), fresh per session.
+    return { policy: createNamedPolicy('robustmpc').policy, estimator: await loadLearnedEstimator() };
+  }
   if (config.policy !== 'dqn') return createNamedPolicy(config.policy as AdapterPolicyName);
   const policy = createDqnPolicy({ onError: (error) => result.errors.push(`dqn fell back: ${error.message}`) });
   return { policy, estimator: createNamedPolicy('robustmpc').estimator };
 }
 
-function adapterOptions(): AdapterOptions {
-  const { policy, estimator } = namedPolicy();
+async function adapterOptions(): Promise<AdapterOptions> {
+  const { policy, estimator } = await namedPolicy();
   return {
     policy: timedPolicy(policy),
     estimator,
@@ -112,10 +116,10 @@ function record(index: number, rungIndex: number, bytes: number): void {
   segments.set(index, { index, rungIndex, bytes });
 }
 
-function startHls(): void {
+async function startHls(): Promise<void> {
   const useAbrkit = config.policy !== 'default';
   const hls = new Hls({
-    ...(useAbrkit ? { abrController: createAbrController(adapterOptions()) } : {}),
+    ...(useAbrkit ? { abrController: createAbrController(await adapterOptions()) } : {}),
     maxBufferLength: config.bufferGoalS,
     maxMaxBufferLength: config.bufferGoalS,
   });
@@ -143,7 +147,7 @@ async function startShaka(): Promise<void> {
   await player.attach(video);
   player.configure({ streaming: { bufferingGoal: config.bufferGoalS, rebufferingGoal: 2 } });
   if (config.policy !== 'default') {
-    const options = adapterOptions();
+    const options = await adapterOptions();
     player.configure({ abrFactory: () => createAbrManager(options) });
   }
   const videoBandwidths: number[] = [];
@@ -168,14 +172,7 @@ async function startShaka(): Promise<void> {
   void video.play().catch(() => undefined);
 }
 
-try {
-  if (config.player === 'hls') startHls();
-  else
-    startShaka().catch((error: unknown) => {
-      result.errors.push(`shaka load failed: ${String(error)}`);
-      finish(false);
-    });
-} catch (error) {
-  result.errors.push(`setup failed: ${String(error)}`);
+(config.player === 'hls' ? startHls() : startShaka()).catch((error: unknown) => {
+  result.errors.push(`${config.player} setup failed: ${String(error)}`);
   finish(false);
-}
+});
