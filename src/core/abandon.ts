@@ -31,18 +31,22 @@ export const ABANDON_DEFAULTS: AbandonOptions = Object.freeze({ minElapsedMs: 50
 /**
  * Emergency switch-down: if the segment in flight, at the rate it is arriving, will not finish
  * before the buffer drains, and a lower rung fetched from scratch would, abandon it for the
- * highest such rung (the lowest when none fits). The same rule serves the simulator and players.
+ * highest such rung (the lowest when none fits). A request with no byte yet is abandoned for the
+ * lowest rung once it has waited `safetyFactor` of the buffer. The same rule serves the simulator and players.
  */
 export function createAbandonRule(options: Partial<AbandonOptions> = {}): AbandonRule {
   const { minElapsedMs, safetyFactor } = { ...ABANDON_DEFAULTS, ...options };
   return (progress) => {
     const { rungIndex, minRungIndex, elapsedMs, ttfbMs, bytesLoaded, bytesTotal, bufferS } = progress;
     if (rungIndex <= minRungIndex || elapsedMs < minElapsedMs) return null;
+    const bufferMs = bufferS * 1000;
+    // Not a byte yet (a server or connection that stalls before answering): nothing to measure the
+    // link by, so once the wait has used up the buffer's safe share, the lowest rung is the best bet.
+    if (bytesLoaded <= 0) return elapsedMs >= bufferMs * safetyFactor ? minRungIndex : null;
     const transferMs = elapsedMs - ttfbMs;
-    if (bytesLoaded <= 0 || transferMs <= 0) return null;
+    if (transferMs <= 0) return null;
     const bytesPerMs = bytesLoaded / transferMs;
     const remainingMs = (bytesTotal - bytesLoaded) / bytesPerMs;
-    const bufferMs = bufferS * 1000;
     if (remainingMs <= bufferMs) return null;
     for (let rung = rungIndex - 1; rung >= minRungIndex; rung--) {
       const refetchMs = ttfbMs + segmentSizeBytes(progress.ladder, progress.segmentIndex, rung) / bytesPerMs;
