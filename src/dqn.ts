@@ -6,12 +6,12 @@
 import type { AbrPolicy } from './core/policy.js';
 import type { DecisionContext } from './core/context.js';
 import type { Decision } from './core/decision.js';
-import type { DownloadSample } from './core/sample.js';
 import type { DqnModel, DqnModelFile } from './dqn/model.js';
 import type { RegressorState } from './dqn/regressor.js';
 import type { DqnCorePolicy } from './dqn/policy.js';
 import { AbrkitError, asAbrkitError, invalidOptions } from './core/errors.js';
 import { createRobustMpcPolicy } from './policies/robustmpc.js';
+import { warmUp } from './core/warm-up.js';
 import { decodeModel } from './dqn/model.js';
 import { createDqnCorePolicy } from './dqn/policy.js';
 
@@ -74,38 +74,6 @@ export const DQN_POLICY_DEFAULTS = Object.freeze({ timeBudgetMs: 5, overBudgetLi
 /** Warm-up decisions run per task. */
 const WARM_UP_PER_TASK = 10;
 
-/** Synthetic contexts for the warm-up: ladders of 3, 6 and 10 rungs in turn, varied buffers and links. */
-function* warmUpContexts(count: number): Generator<DecisionContext> {
-  const ladders = [3, 6, 10].map((rungs) => ({
-    renditions: Array.from({ length: rungs }, (_, i) => ({ id: `w${i}`, bitrateBps: 300_000 * 1.5 ** i })),
-    segmentDurationS: rungs === 10 ? 2 : 4,
-  }));
-  const history: DownloadSample[] = [];
-  for (let i = 0; i < count; i++) {
-    const ladder = ladders[i % ladders.length];
-    const mbps = 0.5 + ((i * 7919) % 50) / 10;
-    const bytes = 200_000 + ((i * 104_729) % 1_500_000);
-    const durationMs = (bytes * 8) / (mbps * 1000);
-    const endMs = 1000 + i * 4000;
-    history.push({ bytes, durationMs, ttfbMs: 40, startMs: endMs - durationMs, endMs });
-    if (history.length > 10) history.shift();
-    yield {
-      ladder,
-      segmentIndex: i,
-      segmentsRemaining: count - i + 5,
-      isLive: false,
-      bufferS: (i * 3.7) % 30,
-      playbackRate: 1,
-      lastRungIndex: i % ladder.renditions.length,
-      history: history.slice(),
-      prediction: { throughputBps: mbps * 1e6, errorRatio: 0.2 },
-      minRungIndex: 0,
-      maxRungIndex: ladder.renditions.length - 1,
-      nowMs: endMs,
-    };
-  }
-}
-
 export type DqnStatus = 'loading' | 'ready' | 'failed';
 
 export interface DqnPolicy extends AbrPolicy {
@@ -158,33 +126,16 @@ export function createDqnPolicy(options: Partial<DqnPolicyOptions> = {}): DqnPol
   };
 
   /** Runs the warm-up on a throwaway core (the real one's regressor state is untouched). */
-  const warmUp = (model: DqnModel): Promise<void> => {
-    if (o.warmUpDecisions <= 0) return Promise.resolve();
-    const schedule = o.schedule ?? ((step: () => void) => void globalThis.setTimeout(step, 0));
-    const scratch = createDqnCorePolicy(model, { keepAdaptation: false });
-    const contexts = warmUpContexts(o.warmUpDecisions);
-    return new Promise((resolve) => {
-      const step = () => {
-        try {
-          for (let i = 0; i < WARM_UP_PER_TASK; i++) {
-            const next = contexts.next();
-            if (next.done) return resolve();
-            scratch.decide(next.value);
-          }
-        } catch {
-          // A model that fails here fails again on its first real decision, which reports it.
-          return resolve();
-        }
-        schedule(step);
-      };
-      schedule(step);
-    });
-  };
+  const warmUpModel = (model: DqnModel): Promise<void> =>
+    warmUp(
+      { policy: createDqnCorePolicy(model, { keepAdaptation: false }) },
+      { decisions: o.warmUpDecisions, perTask: WARM_UP_PER_TASK, schedule: o.schedule ?? ((step) => void globalThis.setTimeout(step, 0)) },
+    );
   const installAndWarm = (raw: unknown): Promise<boolean> => {
     installed = null;
     install(raw);
     if (status !== 'ready' || installed === null) return Promise.resolve(false);
-    return warmUp(installed).then(() => (status as DqnStatus) === 'ready');
+    return warmUpModel(installed).then(() => (status as DqnStatus) === 'ready');
   };
 
   let ready: Promise<boolean>;

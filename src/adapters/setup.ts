@@ -5,6 +5,7 @@ import type { Ladder } from '../core/ladder.js';
 import type { AbandonOptions, AbandonRule } from '../core/abandon.js';
 import { AbrController, type ControllerEvent } from '../core/controller.js';
 import { createAbandonRule } from '../core/abandon.js';
+import { warmUp } from '../core/warm-up.js';
 import { invalidOptions } from '../core/errors.js';
 import { createNamedEstimator, createNamedPolicy as createSharedNamedPolicy, POLICY_NAMES, type EstimatorName, type PolicyName } from '../policies/named.js';
 
@@ -56,9 +57,18 @@ export interface AdapterOptions {
   readonly clock?: Clock;
   /** Emergency abandonment: options for the core rule, or `false` to never abandon. */
   readonly abandon?: Partial<AbandonOptions> | false;
+  /**
+   * Synthetic decisions a throwaway instance of a named policy runs at start-up, a few per task, so
+   * that the JIT has compiled it before playback's first decisions (see `src/core/warm-up.ts`).
+   * 0 turns it off; policies passed as objects are never warmed up (there is no copy to warm).
+   */
+  readonly warmUpDecisions?: number;
 }
 
-export const ADAPTER_DEFAULTS = Object.freeze({ policy: 'bola' as AdapterPolicyName });
+export const ADAPTER_DEFAULTS = Object.freeze({ policy: 'bola' as AdapterPolicyName, warmUpDecisions: 200 });
+
+/** Warm-up decisions per task: each task stays around a millisecond even before the JIT has run. */
+const WARM_UP_PER_TASK = 10;
 
 /** The browser's monotonic clock. Only adapters create it; the core never reads `performance`. */
 export function performanceClock(): Clock {
@@ -78,6 +88,8 @@ export interface AdapterCore {
   readonly controller: AbrController;
   readonly abandonRule: AbandonRule | null;
   readonly clock: Clock;
+  /** Resolves when the policy's warm-up has run (at once when there is none). */
+  readonly warmedUp: Promise<void>;
 }
 
 /**
@@ -89,10 +101,19 @@ export function createAdapterCore(options: AdapterOptions, initialLadder: Ladder
   const policyOption = options.policy ?? ADAPTER_DEFAULTS.policy;
   let policy: AbrPolicy;
   let estimator = options.estimator;
+  let warmedUp = Promise.resolve();
   if (typeof policyOption === 'string') {
     const named = createNamedPolicy(policyOption);
     policy = named.policy;
     estimator ??= named.estimator;
+    const decisions = options.warmUpDecisions ?? ADAPTER_DEFAULTS.warmUpDecisions;
+    if (!(Number.isInteger(decisions) && decisions >= 0)) throw invalidOptions('adapter', `warmUpDecisions must be an integer >= 0, got ${decisions}`);
+    const setTimer = (globalThis as { setTimeout?: (fn: () => void, ms: number) => unknown }).setTimeout;
+    if (decisions > 0 && setTimer) {
+      // The estimator too when it is the named one (a caller's estimator is live state, not to be fed fakes).
+      const copy = createNamedPolicy(policyOption);
+      warmedUp = warmUp({ policy: copy.policy, ...(options.estimator ? {} : { estimator: copy.estimator }) }, { decisions, perTask: WARM_UP_PER_TASK, schedule: (step) => void setTimer(step, 0) });
+    }
   } else if (policyOption && typeof policyOption.decide === 'function') {
     policy = policyOption;
     estimator ??= createNamedEstimator('harmonic');
@@ -105,7 +126,7 @@ export function createAdapterCore(options: AdapterOptions, initialLadder: Ladder
   const clock = options.clock ?? performanceClock();
   const controller = new AbrController({ ladder: initialLadder, policy, estimator, clock, onEvent: options.onEvent });
   const abandonRule = options.abandon === false ? null : createAbandonRule(options.abandon ?? {});
-  return { controller, abandonRule, clock };
+  return { controller, abandonRule, clock, warmedUp };
 }
 
 /**
