@@ -356,7 +356,7 @@ async function startShaka(spec: SessionSpec, src: string, state: SessionState, o
   player.configure({ streaming: { bufferingGoal: 30, rebufferingGoal: 2 } });
   if (spec.policy !== 'default') {
     const options = adapterOptions(spec, onEvent, state);
-    player.configure({ abrFactory: () => createAbrManager(options) });
+    player.configure({ abrFactory: () => createAbrManager({ ...options, player }) });
   }
   let videoBandwidths: number[] = [];
   player.getNetworkingEngine()!.registerResponseFilter((type, response, context) => {

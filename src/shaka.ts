@@ -1,4 +1,5 @@
 /** abrkit/shaka: abrkit's ABR core as a shaka-player `AbrManager`. */
 export { createAbrManager, AbrkitShakaAbrManager, meetsRestrictions } from './adapters/shaka/index.js';
+export type { ShakaAbrOptions, ShakaPlayerEvents } from './adapters/shaka/index.js';
 export { ADAPTER_DEFAULTS, ADAPTER_POLICY_NAMES } from './adapters/setup.js';
 export type { AdapterOptions, AdapterPolicyName, AbandonEvent, AdapterCore, SegmentDownload } from './adapters/setup.js';

@@ -69,6 +69,43 @@ describe('abrkit shaka AbrManager', () => {
     expect(manager.chooseVariant().id).toBe(13); // 2.85 Mbps fits, 4.3 does not
   });
 
+  it('with the player given, a sample completes at its downloadcompleted event (response size and time) and the next choice follows at once', () => {
+    const clock = new ManualClock();
+    const player = new EventTarget();
+    const switches: number[] = [];
+    const manager = createAbrManager({ policy: 'rate', clock, abandon: false, player });
+    manager.init((v) => switches.push(v.id), () => undefined);
+    manager.configure(abrConfig());
+    manager.setVariants(VARIANTS, false);
+    manager.enable();
+    expect(manager.chooseVariant().id).toBe(11);
+    const completed = (req: Request, context: RequestContext, bytes: number, timeMs: number, requestType = 1) =>
+      player.dispatchEvent(Object.assign(new Event('downloadcompleted'), { requestType, request: req, context, response: { data: new ArrayBuffer(bytes), timeMs } }));
+    const first = request();
+    clock.advanceMs(100);
+    manager.segmentDownloaded(100, 50_000, true, first, videoContext(VARIANTS[1]!));
+    // The response: 200 kB in 400 ms = 4 Mbit/s, although only one 50 kB chunk was reported so far.
+    completed(first, videoContext(VARIANTS[1]!), 200_000, 400);
+    expect(manager.getBandwidthEstimate()).toBeCloseTo(4e6, 6);
+    expect(switches).toEqual([13]); // chosen now, not when the next request starts
+    // Chunk reports queued behind the event add nothing, and no second sample is made of them.
+    manager.segmentDownloaded(100, 150_000, true, first, videoContext(VARIANTS[1]!));
+    manager.segmentDownloaded(10, 1_000, true, request(), videoContext(VARIANTS[3]!));
+    expect(manager.getBandwidthEstimate()).toBeCloseTo(4e6, 6);
+    // A request shaka reports only at its end (no progress events): the event comes first.
+    const whole = request();
+    completed(whole, videoContext(VARIANTS[3]!), 100_000, 400); // 2 Mbit/s
+    manager.segmentDownloaded(400, 100_000, true, whole, videoContext(VARIANTS[3]!));
+    expect(manager.getBandwidthEstimate()).toBeCloseTo(2 / (1 / 4 + 1 / 2) * 1e6, 0); // harmonic mean of 4 and 2
+    // Manifests and init segments are not samples; release stops listening.
+    completed(request(), videoContext(VARIANTS[1]!), 5_000_000, 10, 0);
+    completed(request(), videoContext(VARIANTS[1]!, 0), 5_000_000, 10);
+    expect(manager.getBandwidthEstimate()).toBeCloseTo(2 / (1 / 4 + 1 / 2) * 1e6, 0);
+    manager.release();
+    completed(request(), videoContext(VARIANTS[1]!), 5_000_000, 10);
+    expect(manager.core.controller.prediction()).toBeNull();
+  });
+
   it('reports each completed video request to onSegment, not init segments', () => {
     const clock = new ManualClock();
     const downloads: SegmentDownload[] = [];

@@ -16,6 +16,32 @@ const INIT_SEGMENT_REQUEST_TYPE = 0;
 /** shaka's own default estimate when `abr.defaultBandwidthEstimate` is not configured (bit/s). */
 const FALLBACK_DEFAULT_ESTIMATE_BPS = 1e6;
 
+/** shaka's `NetworkingEngine.RequestType.SEGMENT`. */
+const SEGMENT_REQUEST_TYPE = 1;
+
+/** What the manager listens to on a shaka Player it is given (its `downloadcompleted` events). */
+export interface ShakaPlayerEvents {
+  addEventListener(type: string, listener: (event: Event) => void): void;
+  removeEventListener(type: string, listener: (event: Event) => void): void;
+}
+
+export interface ShakaAbrOptions extends AdapterOptions {
+  /**
+   * The shaka Player. With it, a download's sample completes at the player's `downloadcompleted`
+   * event (the response's full size and time) and the next choice is made at once; without it, the
+   * sample completes when the next request of its type starts, so decisions see it one segment late.
+   */
+  readonly player?: ShakaPlayerEvents;
+}
+
+/** The fields of shaka's `downloadcompleted` event the manager reads. */
+interface DownloadCompletedEvent {
+  readonly requestType?: number;
+  readonly request?: Request;
+  readonly context?: RequestContext;
+  readonly response?: { readonly data?: ArrayBuffer | ArrayBufferView; readonly timeMs?: number; readonly fromCache?: boolean };
+}
+
 /** Bytes and time of one request so far, summed over the chunks shaka reports. */
 interface RequestAggregate {
   readonly request: Request | undefined;
@@ -40,8 +66,10 @@ interface RequestAggregate {
  * whose streaming engine aborts the request in flight when the new stream is quicker to fetch.
  */
 export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
-  readonly #options: AdapterOptions;
+  readonly #options: ShakaAbrOptions;
   readonly #core: AdapterCore;
+  /** Requests already completed from `downloadcompleted`: their late chunk reports are ignored. */
+  #completed = new WeakSet<Request>();
   #switch: shaka.extern.AbrManager.SwitchCallback | null = null;
   #variants: Variant[] = [];
   #mapping: LadderMapping;
@@ -54,10 +82,11 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
   #segmentIndex = 0;
   #inFlight = new Map<string, RequestAggregate>();
 
-  constructor(options: AdapterOptions = {}) {
+  constructor(options: ShakaAbrOptions = {}) {
     this.#options = options;
     this.#mapping = mapLadder([], UNKNOWN_SEGMENT_DURATION_S);
     this.#core = createAdapterCore(options, ladderFromBitrates([1], UNKNOWN_SEGMENT_DURATION_S));
+    options.player?.addEventListener('downloadcompleted', this.#onDownloadCompleted);
   }
 
   /** The core controller (for inspection and tests). */
@@ -81,6 +110,7 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
   }
 
   release(): void {
+    this.#options.player?.removeEventListener('downloadcompleted', this.#onDownloadCompleted);
     this.stop();
     this.#core.controller.reset();
   }
@@ -136,6 +166,7 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
 
   segmentDownloaded(deltaTimeMs: number, numBytes: number, allowSwitch: boolean, request?: Request, context?: RequestContext): void {
     if (context?.type === INIT_SEGMENT_REQUEST_TYPE) return;
+    if (request && this.#completed.has(request)) return;
     const contentType = context?.stream?.type ?? 'unknown';
     const nowMs = this.#core.clock.nowMs();
     let aggregate = this.#inFlight.get(contentType);
@@ -145,20 +176,7 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
       if (allowSwitch) this.#suggest();
     }
     if (!aggregate) {
-      const segment = context?.segment ?? null;
-      const durationS = segment ? segment.getEndTime() - segment.getStartTime() : undefined;
-      const variantIndex = this.#variants.findIndex((v) => v.video === context?.stream || v.audio === context?.stream);
-      aggregate = {
-        request,
-        startMs: nowMs - deltaTimeMs,
-        bytes: 0,
-        durationMs: 0,
-        ttfbMs: request?.timeToFirstByte ?? 0,
-        contentType,
-        rungIndex: contentType === 'video' && variantIndex >= 0 ? this.#mapping.rungOf[variantIndex] : undefined,
-        segmentDurationS: durationS && durationS > 0 ? durationS : undefined,
-        segmentEndS: segment ? segment.getEndTime() : undefined,
-      };
+      aggregate = this.#newAggregate(request, context, nowMs - deltaTimeMs);
       this.#inFlight.set(contentType, aggregate);
     }
     aggregate.bytes += numBytes;
@@ -173,6 +191,44 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
   }
 
   // ---- internals ----
+
+  #newAggregate(request: Request | undefined, context: RequestContext | undefined, startMs: number): RequestAggregate {
+    const contentType = context?.stream?.type ?? 'unknown';
+    const segment = context?.segment ?? null;
+    const durationS = segment ? segment.getEndTime() - segment.getStartTime() : undefined;
+    const variantIndex = this.#variants.findIndex((v) => v.video === context?.stream || v.audio === context?.stream);
+    return {
+      request,
+      startMs,
+      bytes: 0,
+      durationMs: 0,
+      ttfbMs: request?.timeToFirstByte ?? 0,
+      contentType,
+      rungIndex: contentType === 'video' && variantIndex >= 0 ? this.#mapping.rungOf[variantIndex] : undefined,
+      segmentDurationS: durationS && durationS > 0 ? durationS : undefined,
+      segmentEndS: segment ? segment.getEndTime() : undefined,
+    };
+  }
+
+  /**
+   * The player's `downloadcompleted`: the request's sample is complete, with the response's own size
+   * and time (chunk reports are queued behind it and may not have all arrived yet).
+   */
+  #onDownloadCompleted = (event: Event): void => {
+    const { requestType, request, context, response } = event as unknown as DownloadCompletedEvent;
+    if (requestType !== SEGMENT_REQUEST_TYPE || !request || context?.type === INIT_SEGMENT_REQUEST_TYPE || response?.fromCache) return;
+    const bytes = response?.data?.byteLength ?? 0;
+    const timeMs = response?.timeMs ?? 0;
+    if (!(bytes > 0 && timeMs > 0)) return;
+    const contentType = context?.stream?.type ?? 'unknown';
+    const inFlight = this.#inFlight.get(contentType);
+    const aggregate = inFlight?.request === request ? inFlight : this.#newAggregate(request, context, this.#core.clock.nowMs() - timeMs);
+    aggregate.bytes = Math.max(aggregate.bytes, bytes);
+    aggregate.durationMs = Math.max(aggregate.durationMs, timeMs);
+    this.#completed.add(request);
+    this.#complete(aggregate);
+    if (contentType === 'video' || contentType === 'unknown') this.#suggest();
+  };
 
   #complete(aggregate: RequestAggregate): void {
     if (this.#inFlight.get(aggregate.contentType) === aggregate) this.#inFlight.delete(aggregate.contentType);

@@ -162,7 +162,7 @@ async function startShaka(): Promise<void> {
   player.configure({ streaming: { bufferingGoal: config.bufferGoalS, rebufferingGoal: 2 } });
   if (config.policy !== 'default') {
     const options = await adapterOptions();
-    player.configure({ abrFactory: () => createAbrManager(options) });
+    player.configure({ abrFactory: () => createAbrManager({ ...options, player }) });
   }
   const videoBandwidths: number[] = [];
   player.getNetworkingEngine()!.registerResponseFilter((type, response, context) => {
