@@ -16,7 +16,13 @@ if (!input) {
 const file = JSON.parse(readFileSync(input, 'utf8')) as DqnModelFile;
 decodeModel(file);
 const meta = file.meta ?? {};
-const kept = { seed: meta.seed, episodes: meta.episodes, traces: meta.traces, video: meta.video, score: meta.score };
+const kept = {
+  seed: meta.seed,
+  ...(meta.method === undefined ? { episodes: meta.episodes } : { method: meta.method, round: meta.round, epoch: meta.epoch }),
+  traces: meta.traces,
+  video: meta.video,
+  score: meta.score,
+};
 const shipped: DqnModelFile = { ...file, meta: kept };
 const out = join(import.meta.dirname, '..', 'src', 'dqn', 'model', 'default-model.ts');
 writeFileSync(

@@ -5,10 +5,11 @@ import type { Features } from './features.js';
 import type { DqnModel } from './model.js';
 import type { QNetwork, Adam, MlpGradients, MlpCache } from './network.js';
 import type { RegressorState } from './regressor.js';
-import { GLOBAL_FEATURES, RUNG_FEATURES, shieldMask } from './features.js';
+import { computeFeatures, GLOBAL_FEATURES, RUNG_FEATURES, shieldMask } from './features.js';
 import {
   ADVANTAGE_INPUTS,
   adamUpdate,
+  advantageInput,
   allowed,
   maskedArgmax,
   cloneQNetwork,
@@ -21,10 +22,12 @@ import {
   zeroGradients,
 } from './network.js';
 import { createThroughputRegressor, fitRegressor } from './regressor.js';
-import { playEpisode, type EpisodeStep } from './episode.js';
+import { chunkRewardLin, playEpisode, type ActionChooser, type EpisodeStep } from './episode.js';
+import type { DecisionContext } from '../core/context.js';
+import type { ThroughputRegressor } from './regressor.js';
 import { planOptimal } from '../sim/optimal.js';
 import { createQoeModel } from '../qoe/models.js';
-import { createPensieveEnv, PENSIEVE_CONSTANTS } from '../sim/pensieve-env.js';
+import { createPensieveEnv, PENSIEVE_CONSTANTS, type PensieveState } from '../sim/pensieve-env.js';
 import { createRobustMpcPolicy } from '../policies/robustmpc.js';
 import { createBolaPolicy } from '../policies/bola.js';
 import { createRatePolicy } from '../policies/rate.js';
@@ -644,5 +647,374 @@ export function createDqnTrainer(data: TrainData, options: Partial<DqnTrainOptio
       target: serializeNetwork(target),
       regressor: regressorState,
     }),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rollout Q-learning: approximate policy iteration against RobustMPC.
+
+/** Hyper-parameters of a rollout run (`createRolloutTrainer`). */
+export interface RolloutTrainOptions {
+  readonly seed: number;
+  readonly hidden: readonly number[];
+  readonly valueHidden: readonly number[];
+  readonly learningRate: number;
+  /** Decisions (states) per gradient step. */
+  readonly batchSize: number;
+  /** Rewards are multiplied by this (the Q scale the policy's deviation margin is written in). */
+  readonly rewardScale: number;
+  /** Huber loss threshold, scaled reward units. */
+  readonly huberDelta: number;
+  /** Share of the behaviour's actions taken uniformly among the allowed rungs while collecting states. */
+  readonly explore: number;
+  /** Episodes played on a random synthetic ladder per episode on the training video. */
+  readonly syntheticPerEpisode: number;
+  /**
+   * Decay of the running average of the weights after every step (Polyak averaging); the average
+   * is the model played and returned. 0 = the latest weights.
+   */
+  readonly averageDecay: number;
+  /**
+   * First round whose rollouts follow the previous round's network instead of RobustMPC (policy
+   * iteration proper); Infinity = always RobustMPC (one improvement step, on the learnt policy's states).
+   */
+  readonly learnedRolloutsFrom: number;
+  /** Rounds of collected decisions trained on: the latest ones (Infinity = all, as in DAgger). */
+  readonly keepRounds: number;
+}
+
+export const ROLLOUT_TRAIN_DEFAULTS: RolloutTrainOptions = Object.freeze({
+  seed: 1,
+  hidden: [64, 32],
+  valueHidden: [32],
+  learningRate: 1e-3,
+  batchSize: 64,
+  rewardScale: 0.25,
+  huberDelta: 2,
+  explore: 0.2,
+  syntheticPerEpisode: 1,
+  averageDecay: 0,
+  learnedRolloutsFrom: Infinity,
+  keepRounds: Infinity,
+});
+
+/** One decision with the return of every allowed candidate (NaN where the shield forbids it). */
+export interface RolloutDecision {
+  readonly features: Features;
+  readonly mask: number;
+  /**
+   * Scaled return to the end of the video of taking candidate k, then following the base policy,
+   * minus the mean of these returns over the allowed candidates.
+   */
+  readonly targets: Float32Array;
+}
+
+interface RolloutPosition<S> {
+  readonly state: S;
+  readonly history: DownloadSample[];
+  readonly lastRung: number;
+}
+
+function decisionContext(video: SimVideo, segmentIndex: number, segmentsRemaining: number, bufferS: number, lastRung: number, recent: readonly DownloadSample[], nowMs: number): DecisionContext {
+  const stats = historyStats(recent);
+  return {
+    ladder: video,
+    segmentIndex,
+    segmentsRemaining,
+    isLive: false,
+    bufferS,
+    playbackRate: 1,
+    lastRungIndex: lastRung,
+    history: recent,
+    prediction: { throughputBps: stats.harmonicBps, errorRatio: stats.maxErrorRatio },
+    minRungIndex: 0,
+    maxRungIndex: video.renditions.length - 1,
+    nowMs,
+  };
+}
+
+/**
+ * What a rollout follows after its first chunk: an online policy that sees only the past, or a
+ * network choosing greedily among the shielded rungs (the previous round's policy).
+ */
+export type RolloutBase = { readonly policy: AbrPolicy } | { readonly network: QNetwork };
+
+/**
+ * Plays one Pensieve-mode session with `behave` choosing, and at every decision scores each rung
+ * the shield allows by a rollout: that rung now, then `base` (which sees only the past) to the end
+ * of the video, on the true trace. The mean of these returns over sessions that look alike is
+ * Q of the base policy, so the greedy policy on a fitted Q is one step of policy improvement over it.
+ */
+export function rolloutEpisode(
+  trace: Trace,
+  video: SimVideo,
+  makeRegressor: () => ThroughputRegressor,
+  base: RolloutBase,
+  behave: ActionChooser,
+  rewardScale: number,
+): RolloutDecision[] {
+  const regressor = makeRegressor();
+  const seen: DownloadSample[] = [];
+  const env = createPensieveEnv(trace, video);
+  const state = env.initial();
+  const top = video.renditions.length - 1;
+  const history: DownloadSample[] = [];
+  regressor.reset();
+  let lastRung = Math.min(PENSIEVE_CONSTANTS.defaultRung, top);
+  for (const s of env.step(state, 0, lastRung).samples) {
+    history.push(s);
+    seen.push(s);
+    regressor.addSample(s);
+  }
+  const decisions: RolloutDecision[] = [];
+  /** Return from `segmentIndex` on of rung `first` then the base policy. */
+  const rollout = (from: RolloutPosition<PensieveState>, segmentIndex: number, first: number): number => {
+    const s = env.clone(from.state);
+    const h = from.history.slice(-20);
+    let previous = from.lastRung;
+    let total = 0;
+    // The network's regressor, forked by replaying the session's samples into a fresh one.
+    let forked: ThroughputRegressor | null = null;
+    if ('network' in base) {
+      forked = makeRegressor();
+      for (const sample of seen) forked.addSample(sample);
+    }
+    for (let segment = segmentIndex; segment < env.chunkCount; segment++) {
+      let rung = first;
+      if (segment !== segmentIndex) {
+        if ('network' in base) {
+          const features = computeFeatures({
+            ladder: video,
+            segmentIndex: segment,
+            segmentsRemaining: env.chunkCount - segment,
+            bufferS: env.bufferS(s),
+            lastRungIndex: previous,
+            history: h,
+            minRungIndex: 0,
+            maxRungIndex: top,
+            prediction: forked!.predict(),
+          });
+          rung = features.minRungIndex + maskedArgmax(qValues(base.network, features), shieldMask(features));
+        } else {
+          rung = base.policy.decide(decisionContext(video, segment, env.chunkCount - segment, env.bufferS(s), previous, h, env.nowMs(s))).rungIndex;
+        }
+      }
+      const outcome = env.step(s, segment, rung);
+      total += chunkRewardLin(video, rung, previous, outcome.rebufferS);
+      if (forked) for (const sample of outcome.samples) forked.addSample(sample);
+      h.push(...outcome.samples);
+      if (h.length > 20) h.splice(0, h.length - 20);
+      previous = rung;
+    }
+    return total * rewardScale;
+  };
+  for (let segmentIndex = 1; segmentIndex < env.chunkCount; segmentIndex++) {
+    const segmentsRemaining = env.chunkCount - segmentIndex;
+    const bufferS = env.bufferS(state);
+    const recent = history.length > 20 ? history.slice(-20) : history;
+    const features = computeFeatures({
+      ladder: video,
+      segmentIndex,
+      segmentsRemaining,
+      bufferS,
+      lastRungIndex: lastRung,
+      history: recent,
+      minRungIndex: 0,
+      maxRungIndex: top,
+      prediction: regressor.predict(),
+    });
+    const mask = shieldMask(features);
+    const targets = new Float32Array(features.rungCount).fill(NaN);
+    const position = { state, history: recent, lastRung };
+    let sum = 0;
+    let count = 0;
+    for (let k = 0; k < features.rungCount; k++) {
+      if (!allowed(mask, k)) continue;
+      targets[k] = rollout(position, segmentIndex, k);
+      sum += targets[k];
+      count++;
+    }
+    // Only the differences between rungs matter to a decision: centre them, so the value head
+    // has nothing large to fit and the Huber loss never saturates on a level it cannot predict.
+    for (let k = 0; k < features.rungCount; k++) targets[k] -= sum / count;
+    decisions.push({ features, mask, targets });
+    const context = decisionContext(video, segmentIndex, segmentsRemaining, bufferS, lastRung, recent, env.nowMs(state));
+    const rung = features.minRungIndex + behave(features, context);
+    const outcome = env.step(state, segmentIndex, rung);
+    for (const s of outcome.samples) {
+      history.push(s);
+      seen.push(s);
+      regressor.addSample(s);
+    }
+    if (history.length > 40) history.splice(0, history.length - 20);
+    lastRung = rung;
+  }
+  return decisions;
+}
+
+export interface RolloutTrainer {
+  readonly options: RolloutTrainOptions;
+  /** Decisions collected so far (all rounds kept, as in DAgger). */
+  readonly size: number;
+  /**
+   * Plays every training trace on the training video (and `syntheticPerEpisode` sessions on random
+   * ladders per trace), the behaviour being RobustMPC in round 0 and the current network after, with
+   * `explore` random allowed actions; scores every allowed rung of every decision by rollouts.
+   */
+  collect(onProgress?: (done: number, total: number) => void): void;
+  /** One pass over the collected decisions in random order; returns the mean loss. */
+  epoch(): number;
+  evaluateGreedy(traces: readonly Trace[], video: SimVideo): number[];
+  model(): DqnModel;
+}
+
+/**
+ * Approximate policy iteration with RobustMPC as the policy rolled out (fitted Q iteration on
+ * Monte-Carlo returns, collected DAgger-style on the states the learnt policy visits). The
+ * network regresses every allowed rung's rollout return (Huber loss) through the dueling head;
+ * only differences between rungs reach the advantage network. Deterministic for a seed and data.
+ */
+export function createRolloutTrainer(data: TrainData, options: Partial<RolloutTrainOptions> = {}): RolloutTrainer {
+  const o: RolloutTrainOptions = Object.freeze({ ...ROLLOUT_TRAIN_DEFAULTS, ...options });
+  if (data.traceSets.length === 0 || data.traceSets.some((set) => set.length === 0)) throw invalidOptions('train', 'every trace set needs traces');
+  if (!(o.batchSize >= 1 && o.learningRate > 0 && o.huberDelta > 0 && o.explore >= 0 && o.explore <= 1 && o.averageDecay >= 0 && o.averageDecay < 1 && o.keepRounds >= 1)) {
+    throw invalidOptions('train', 'batchSize >= 1, learningRate > 0, huberDelta > 0, explore in [0, 1], averageDecay in [0, 1) and keepRounds >= 1 required');
+  }
+  const random = new SeededRandom(o.seed);
+  const online = createQNetwork(o.hidden, o.valueHidden, () => random.next());
+  const average = cloneQNetwork(online);
+  const played = o.averageDecay > 0 ? average : online;
+  const blend = (into: QNetwork['advantage'], from: QNetwork['advantage']) =>
+    into.layers.forEach((layer, i) => {
+      const source = from.layers[i];
+      for (let j = 0; j < layer.weights.length; j++) layer.weights[j] += (1 - o.averageDecay) * (source.weights[j] - layer.weights[j]);
+      for (let j = 0; j < layer.bias.length; j++) layer.bias[j] += (1 - o.averageDecay) * (source.bias[j] - layer.bias[j]);
+    });
+  const regressorState = fitRegressor(data.traceSets.flatMap((set) => set.map((trace) => collectSamples(trace, data.video))));
+  const regressor = () => createThroughputRegressor({ initial: regressorState });
+  const adamA = createAdam(online.advantage);
+  const adamV = createAdam(online.value);
+  const gradA = zeroGradients(online.advantage);
+  const gradV = zeroGradients(online.value);
+  let decisions: RolloutDecision[] = [];
+  const roundSizes: number[] = [];
+  const mpc = createRobustMpcPolicy({ qoe: 'lin' });
+  const guide = createRobustMpcPolicy({ qoe: 'lin' });
+  let round = 0;
+
+  const randomAllowed = (mask: number, count: number): number => {
+    const choices: number[] = [];
+    for (let k = 0; k < count; k++) if (allowed(mask, k)) choices.push(k);
+    return choices[random.int(choices.length)];
+  };
+  const behave: ActionChooser = (features, context) => {
+    const mask = shieldMask(features);
+    if (random.next() < o.explore) return randomAllowed(mask, features.rungCount);
+    if (round === 0) {
+      const k = guide.decide(context).rungIndex - features.minRungIndex;
+      for (let j = k; j >= 0; j--) if (allowed(mask, j)) return j;
+      return maskedArgmax(features.rebufferRobustS.map((r) => -r), mask);
+    }
+    return maskedArgmax(qValues(played, features), mask);
+  };
+
+  const B = o.batchSize;
+  const advIn = new Float32Array(B * MAX_TRAIN_RUNGS * ADVANTAGE_INPUTS);
+  const valIn = new Float32Array(B * GLOBAL_FEATURES);
+  const cacheA: MlpCache = [];
+  const cacheV: MlpCache = [];
+  const huber = (e: number) => (Math.abs(e) <= o.huberDelta ? 0.5 * e * e : o.huberDelta * (Math.abs(e) - 0.5 * o.huberDelta));
+
+  const step = (batch: readonly RolloutDecision[]): number => {
+    const offsets: number[] = [];
+    let row = 0;
+    batch.forEach((d, b) => {
+      offsets.push(row);
+      valIn.set(d.features.global, b * GLOBAL_FEATURES);
+      advantageInput(d.features, advIn, row * ADVANTAGE_INPUTS);
+      row += d.features.rungCount;
+    });
+    offsets.push(row);
+    const a = mlpForward(online.advantage, advIn, row, cacheA);
+    const v = mlpForward(online.value, valIn, batch.length, cacheV);
+    const dA = new Float32Array(row);
+    const dV = new Float32Array(batch.length);
+    let loss = 0;
+    batch.forEach((d, b) => {
+      const from = offsets[b];
+      const n = offsets[b + 1] - from;
+      let mean = 0;
+      for (let k = 0; k < n; k++) mean += a[from + k];
+      mean /= n;
+      let sum = 0;
+      const dQ = new Float32Array(n);
+      for (let k = 0; k < n; k++) {
+        const t = d.targets[k];
+        if (Number.isNaN(t)) continue;
+        const error = v[b] + a[from + k] - mean - t;
+        loss += huber(error);
+        dQ[k] = Math.max(-o.huberDelta, Math.min(o.huberDelta, error));
+        sum += dQ[k];
+      }
+      dV[b] = sum;
+      for (let k = 0; k < n; k++) dA[from + k] = dQ[k] - sum / n;
+    });
+    mlpBackward(online.advantage, cacheA, row, dA, gradA);
+    mlpBackward(online.value, cacheV, batch.length, dV, gradV);
+    adamUpdate(online.advantage, gradA, adamA, o.learningRate, 1 / batch.length);
+    adamUpdate(online.value, gradV, adamV, o.learningRate, 1 / batch.length);
+    if (o.averageDecay > 0) {
+      blend(average.advantage, online.advantage);
+      blend(average.value, online.value);
+    }
+    return loss / batch.length;
+  };
+
+  return {
+    options: o,
+    get size() {
+      return decisions.length;
+    },
+    collect(onProgress) {
+      const jobs: { trace: Trace; video: SimVideo }[] = [];
+      for (const set of data.traceSets) {
+        for (const trace of set) {
+          jobs.push({ trace, video: data.video });
+          for (let i = 0; i < o.syntheticPerEpisode; i++) jobs.push({ trace: set[random.int(set.length)], video: syntheticVideo(random) });
+        }
+      }
+      const base: RolloutBase = round >= o.learnedRolloutsFrom ? { network: cloneQNetwork(played) } : { policy: mpc };
+      jobs.forEach(({ trace, video }, i) => {
+        guide.reset?.();
+        decisions.push(...rolloutEpisode(trace, video, regressor, base, behave, o.rewardScale));
+        onProgress?.(i + 1, jobs.length);
+      });
+      roundSizes.push(decisions.length - roundSizes.reduce((a, b) => a + b, 0));
+      if (roundSizes.length > o.keepRounds) decisions = decisions.slice(roundSizes.shift()!);
+      round++;
+    },
+    epoch() {
+      const order = Array.from(decisions.keys());
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = random.int(i + 1);
+        [order[i], order[j]] = [order[j], order[i]];
+      }
+      let total = 0;
+      let batches = 0;
+      for (let i = 0; i < order.length; i += B) {
+        total += step(order.slice(i, i + B).map((k) => decisions[k]));
+        batches++;
+      }
+      return batches ? total / batches : NaN;
+    },
+    evaluateGreedy(traces, video) {
+      return traces.map((trace) => {
+        const steps = playEpisode(trace, video, regressor(), (features) => maskedArgmax(qValues(played, features), shieldMask(features)));
+        let total = 0;
+        for (const s of steps) total += s.reward;
+        return total / steps.length;
+      });
+    },
+    model: () => ({ network: cloneQNetwork(played), regressor: regressorState }),
   };
 }

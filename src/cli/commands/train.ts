@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { loadTraces, loadVideo } from '../node-io.js';
 import { choiceOption, intOption, numberOption, parseCommandArgs, requireOption, UsageError } from '../args.js';
 import { createProgressBar } from '../progress.js';
-import { createDqnTrainer, demonstrationPlan, type Demonstration, type TrainerCheckpoint } from '../../dqn/train.js';
+import { createDqnTrainer, createRolloutTrainer, demonstrationPlan, type Demonstration, type TrainerCheckpoint } from '../../dqn/train.js';
 import { encodeModel } from '../../dqn/model.js';
 import type { Trace } from '../../sim/trace.js';
 import type { DownloadSample } from '../../core/sample.js';
@@ -41,6 +41,20 @@ train dqn:
   --prefill-episodes <n> noisy-RobustMPC episodes put in the replay before pre-training (default 1000)
   --learning-rate <x>    Adam step size (default 2.5e-4)
   --resume               continue from <out>/checkpoint.json (replay memory is refilled, not restored)
+  --method <m>           dqn (default: the options above) or rollout: approximate policy iteration over
+                         RobustMPC. Every allowed rung of every decision is scored by playing it and then
+                         RobustMPC to the end of the video on the true trace, and the network regresses
+                         these returns; round 0 visits RobustMPC's states, later rounds the network's
+                         (DAgger), all rounds' decisions kept. Options: --rounds <n> (default 2),
+                         --epochs <n> per round (default 20), --learning-rate (default 1e-3), --seed,
+                         --explore <x> (share of random allowed actions while collecting, default 0.2),
+                         --synthetic-per-episode <n> (random-ladder sessions per training trace, default 1),
+                         --average-decay <x> (Polyak average of the weights, the model played and saved;
+                         default 0 = off), --learned-rollouts-from <round> (rollouts follow the previous
+                         round's network from this round on; default: always RobustMPC), --keep-rounds <n>
+                         (train on the latest n rounds' decisions only; default all). Writes
+                         round<r>-epoch<e>.f32.json after every epoch, best.* by the greedy score on all
+                         the training traces, and final.*
 
 Demonstration plans for the training traces are computed once and cached in <out>/demos.json.`;
 
@@ -64,6 +78,7 @@ export async function run(args: string[]): Promise<void> {
   const [what, ...rest] = args;
   if (what === 'regression') return trainRegression(rest);
   if (what !== 'dqn') throw new UsageError(`expected 'train dqn' or 'train regression'\n\n${HELP}`);
+  if (rest.includes('--method=rollout') || rest.some((a, i) => a === '--method' && rest[i + 1] === 'rollout')) return trainRollout(rest);
   const { values } = parseCommandArgs(
     rest,
     {
@@ -81,9 +96,11 @@ export async function run(args: string[]): Promise<void> {
       'prefill-episodes': { type: 'string' },
       'learning-rate': { type: 'string' },
       telemetry: { type: 'string' },
+      method: { type: 'string' },
     },
     HELP,
   );
+  choiceOption(values.method, 'method', ['dqn', 'rollout'] as const, 'dqn');
   const traceSets = (values.telemetry === undefined ? requireOption(values.traces, 'traces', HELP) : (values.traces ?? ''))
     .split(',')
     .filter(Boolean)
@@ -181,6 +198,87 @@ export async function run(args: string[]): Promise<void> {
   }
   writeJson('final.f32.json', encodeModel(trainer.model(), 'f32', meta()));
   writeJson('final.f16.json', encodeModel(trainer.model(), 'f16', meta()));
+  console.log(`done in ${((Date.now() - startedMs) / 60000).toFixed(1)} min; best held-in score ${best.toFixed(3)}; wrote ${out}`);
+}
+
+/** `train dqn --method rollout`: see HELP. Writes round<r>-epoch<e> models, best.*.json (best held-in score) and final.*.json. */
+async function trainRollout(args: string[]): Promise<void> {
+  const { values } = parseCommandArgs(
+    args,
+    {
+      method: { type: 'string' },
+      traces: { type: 'string' },
+      video: { type: 'string' },
+      out: { type: 'string' },
+      seed: { type: 'string' },
+      rounds: { type: 'string' },
+      epochs: { type: 'string' },
+      explore: { type: 'string' },
+      'learning-rate': { type: 'string' },
+      'synthetic-per-episode': { type: 'string' },
+      'average-decay': { type: 'string' },
+      'learned-rollouts-from': { type: 'string' },
+      'keep-rounds': { type: 'string' },
+    },
+    HELP,
+  );
+  const traceSets = requireOption(values.traces, 'traces', HELP)
+    .split(',')
+    .filter(Boolean)
+    .map((dir) => loadTraces(dir));
+  const video = loadVideo(requireOption(values.video, 'video', HELP));
+  const out = requireOption(values.out, 'out', HELP);
+  const seed = intOption(values.seed, 'seed', 1);
+  const rounds = intOption(values.rounds, 'rounds', 2);
+  const epochs = intOption(values.epochs, 'epochs', 20);
+  mkdirSync(out, { recursive: true });
+  const startedMs = Date.now();
+  const writeJson = (name: string, value: unknown) => {
+    const path = join(out, name);
+    writeFileSync(`${path}.tmp`, JSON.stringify(value));
+    renameSync(`${path}.tmp`, path);
+  };
+  const trainer = createRolloutTrainer(
+    { traceSets, video },
+    {
+      seed,
+      ...(values.explore === undefined ? {} : { explore: numberOption(values.explore, 'explore', 0.2) }),
+      ...(values['learning-rate'] === undefined ? {} : { learningRate: numberOption(values['learning-rate'], 'learning-rate', 1e-3) }),
+      ...(values['learned-rollouts-from'] === undefined ? {} : { learnedRolloutsFrom: intOption(values['learned-rollouts-from'], 'learned-rollouts-from', 0) }),
+      ...(values['keep-rounds'] === undefined ? {} : { keepRounds: intOption(values['keep-rounds'], 'keep-rounds', 1) }),
+      ...(values['average-decay'] === undefined ? {} : { averageDecay: numberOption(values['average-decay'], 'average-decay', 0) }),
+      ...(values['synthetic-per-episode'] === undefined ? {} : { syntheticPerEpisode: intOption(values['synthetic-per-episode'], 'synthetic-per-episode', 1) }),
+    },
+  );
+  // Every training trace: a greedy pass over all of them costs seconds, and 30 are too few to rank epochs.
+  const evalSets = traceSets;
+  const meta = (extra: Record<string, unknown>) => ({ seed, method: 'rollout', traces: values.traces, video: video.name, options: trainer.options, ...extra });
+  let best = -Infinity;
+  const elapsed = () => `${((Date.now() - startedMs) / 1000).toFixed(0)} s`;
+  for (let round = 0; round < rounds; round++) {
+    const progress = createProgressBar(`round ${round}: rollouts`);
+    trainer.collect((done, total) => progress.update(done, total));
+    process.stderr.write(`\nround ${round}: ${trainer.size} decisions, ${elapsed()}\n`);
+    for (let e = 1; e <= epochs; e++) {
+      const loss = trainer.epoch();
+      const perSet = evalSets.map((set) => {
+        const scores = trainer.evaluateGreedy(set, video);
+        return scores.reduce((a, b) => a + b, 0) / scores.length;
+      });
+      const score = perSet.reduce((a, b) => a + b, 0) / perSet.length;
+      process.stderr.write(`round ${round} epoch ${e}: loss ${loss.toFixed(4)}, greedy ${perSet.map((s) => s.toFixed(3)).join(' / ')}, ${elapsed()}\n`);
+      const where = { round, epoch: e, score, perSet };
+      writeJson(`round${round}-epoch${e}.f32.json`, encodeModel(trainer.model(), 'f32', meta(where)));
+      if (score > best) {
+        best = score;
+        writeJson('best.f32.json', encodeModel(trainer.model(), 'f32', meta(where)));
+        writeJson('best.f16.json', encodeModel(trainer.model(), 'f16', meta(where)));
+        writeJson('best.json', where);
+      }
+    }
+  }
+  writeJson('final.f32.json', encodeModel(trainer.model(), 'f32', meta({ rounds, epochs })));
+  writeJson('final.f16.json', encodeModel(trainer.model(), 'f16', meta({ rounds, epochs })));
   console.log(`done in ${((Date.now() - startedMs) / 60000).toFixed(1)} min; best held-in score ${best.toFixed(3)}; wrote ${out}`);
 }
 
