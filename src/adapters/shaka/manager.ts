@@ -28,8 +28,8 @@ export interface ShakaPlayerEvents {
 export interface ShakaAbrOptions extends AdapterOptions {
   /**
    * The shaka Player. With it, a download's sample completes at the player's `downloadcompleted`
-   * event (the response's full size and time) and the next choice is made at once; without it, the
-   * sample completes when the next request of its type starts, so decisions see it one segment late.
+   * event (the response's full size and time), before the next choice; without it, the sample
+   * completes only once the next request of its type is under way, so decisions see it one segment late.
    */
   readonly player?: ShakaPlayerEvents;
 }
@@ -70,6 +70,8 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
   readonly #core: AdapterCore;
   /** Requests already completed from `downloadcompleted`: their late chunk reports are ignored. */
   #completed = new WeakSet<Request>();
+  /** A sample completed at downloadcompleted, so the next request's first report brings a choice. */
+  #choicePending = false;
   #switch: shaka.extern.AbrManager.SwitchCallback | null = null;
   #variants: Variant[] = [];
   #mapping: LadderMapping;
@@ -107,6 +109,7 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
     this.#playbackRate = 1;
     this.#lastRungIndex = null;
     this.#segmentIndex = 0;
+    this.#choicePending = false;
   }
 
   release(): void {
@@ -178,6 +181,11 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
     if (!aggregate) {
       aggregate = this.#newAggregate(request, context, nowMs - deltaTimeMs);
       this.#inFlight.set(contentType, aggregate);
+      // The previous request was completed by downloadcompleted: choose now, as shaka expects.
+      if (this.#choicePending && allowSwitch) {
+        this.#choicePending = false;
+        this.#suggest();
+      }
     }
     aggregate.bytes += numBytes;
     aggregate.durationMs += deltaTimeMs;
@@ -226,8 +234,10 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
     aggregate.bytes = Math.max(aggregate.bytes, bytes);
     aggregate.durationMs = Math.max(aggregate.durationMs, timeMs);
     this.#completed.add(request);
+    // Only the sample: switching from inside this event made shaka drop and refetch what it had
+    // just downloaded. The next choice comes, as shaka expects, with the next request's progress.
     this.#complete(aggregate);
-    if (contentType === 'video' || contentType === 'unknown') this.#suggest();
+    this.#choicePending = true;
   };
 
   #complete(aggregate: RequestAggregate): void {
