@@ -3,7 +3,7 @@
  * the shipped model, a 6-rung and a 10-rung ladder, 20-sample histories, 3000 decisions each
  * after 1000 warm-up ones (JIT tiers). Prints p50/p99/max in ms. Run it alone (timings are noisy on 2 cores).
  *
- *   npx tsx bench/dqn-latency.ts
+ *   npx tsx bench/dqn-latency.ts            (WARM=0,200,400 to compare other warm-up sizes)
  */
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
@@ -18,6 +18,26 @@ function ladder(kbps, segmentDurationS) {
   return { renditions: kbps.map((k, i) => ({ id: String(i), bitrateBps: k * 1000 })), segmentDurationS };
 }
 const WARMUP = 1000;
+/** Deterministic decision contexts: a random link and buffer per decision, a 20-sample history. */
+function contexts(rungs, seed, videoSegments) {
+  const l = rungs === 6 ? ladder([300, 750, 1200, 1850, 2850, 4300], 4) : ladder([230, 331, 477, 688, 991, 1427, 2056, 2962, 5027, 6000], 3);
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const history = [];
+  return (i) => {
+    const mbps = 0.5 + 5 * random();
+    const bytes = 200000 + 1500000 * random();
+    const durationMs = (bytes * 8) / (mbps * 1000);
+    const endMs = i * 4000;
+    history.push({ bytes, durationMs, ttfbMs: 40, startMs: endMs - durationMs, endMs });
+    if (history.length > 20) history.shift();
+    const segmentIndex = (i % videoSegments) + 1;
+    return {
+      ladder: l, segmentIndex, segmentsRemaining: videoSegments + 1 - segmentIndex, isLive: false, bufferS: 30 * random(),
+      playbackRate: 1, lastRungIndex: Math.floor(random() * rungs), history: history.slice(),
+      prediction: { throughputBps: mbps * 1e6, errorRatio: 0.2 }, minRungIndex: 0, maxRungIndex: rungs - 1, nowMs: endMs,
+    };
+  };
+}
 /** A session's worth of decisions on a fresh page, each in its own task as in playback (cold JIT). */
 globalThis.runSession = async (rungs, decisions, gapMs, warmUp) => {
   const times = [];
@@ -26,23 +46,10 @@ globalThis.runSession = async (rungs, decisions, gapMs, warmUp) => {
   const policy = createDqnPolicy({ model: DEFAULT_DQN_MODEL, warmUpDecisions: warmUp, onError: (e) => errors.push(e.message) });
   await policy.ready;
   const readyMs = performance.now() - t0;
-  const l = rungs === 6 ? ladder([300, 750, 1200, 1850, 2850, 4300], 4) : ladder([230, 331, 477, 688, 991, 1427, 2056, 2962, 5027, 6000], 3);
-  let seed = 7;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-  const history = [];
+  const next = contexts(rungs, 7, decisions);
   for (let i = 0; i < decisions; i++) {
     await new Promise((r) => setTimeout(r, gapMs));
-    const mbps = 0.5 + 5 * random();
-    const bytes = 200000 + 1500000 * random();
-    const durationMs = (bytes * 8) / (mbps * 1000);
-    const endMs = i * 4000;
-    history.push({ bytes, durationMs, ttfbMs: 40, startMs: endMs - durationMs, endMs });
-    if (history.length > 20) history.shift();
-    const context = {
-      ladder: l, segmentIndex: i + 1, segmentsRemaining: decisions - i, isLive: false, bufferS: 30 * random(),
-      playbackRate: 1, lastRungIndex: Math.floor(random() * rungs), history: history.slice(),
-      prediction: { throughputBps: mbps * 1e6, errorRatio: 0.2 }, minRungIndex: 0, maxRungIndex: rungs - 1, nowMs: endMs,
-    };
+    const context = next(i);
     const t0 = performance.now();
     policy.decide(context);
     times.push(performance.now() - t0);
@@ -52,23 +59,10 @@ globalThis.runSession = async (rungs, decisions, gapMs, warmUp) => {
 globalThis.runBench = (rungs, decisions) => {
   const errors = [];
   const policy = createDqnPolicy({ model: DEFAULT_DQN_MODEL, onError: (e) => errors.push(e.message) });
-  const l = rungs === 6 ? ladder([300, 750, 1200, 1850, 2850, 4300], 4) : ladder([230, 331, 477, 688, 991, 1427, 2056, 2962, 5027, 6000], 3);
-  let seed = 1;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-  const history = [];
+  const next = contexts(rungs, 1, 48);
   const times = [];
   for (let i = 0; i < decisions + WARMUP; i++) {
-    const mbps = 0.5 + 5 * random();
-    const bytes = 200000 + 1500000 * random();
-    const durationMs = (bytes * 8) / (mbps * 1000);
-    const endMs = i * 4000;
-    history.push({ bytes, durationMs, ttfbMs: 40, startMs: endMs - durationMs, endMs });
-    if (history.length > 20) history.shift();
-    const context = {
-      ladder: l, segmentIndex: i % 48 + 1, segmentsRemaining: 48 - (i % 48), isLive: false, bufferS: 30 * random(),
-      playbackRate: 1, lastRungIndex: Math.floor(random() * rungs), history: history.slice(),
-      prediction: { throughputBps: mbps * 1e6, errorRatio: 0.2 }, minRungIndex: 0, maxRungIndex: rungs - 1, nowMs: endMs,
-    };
+    const context = next(i);
     const t0 = performance.now();
     policy.decide(context);
     const t1 = performance.now();
@@ -131,7 +125,6 @@ try {
         const r = await fresh.evaluate(([n, d, w]) => (globalThis as unknown as { runSession: (a: number, b: number, g: number, w: number) => Promise<{ times: number[]; readyMs: number }> }).runSession(n, d, 20, w), [rungs, PER_SESSION, warmUp] as const);
         all.push(...r.times);
         ready.push(r.readyMs);
-        if (process.env.DIAG) console.log(warmUp, r.times.map((t, i) => [i, t]).filter(([, t]) => t > 0.5).map(([i, t]) => `${i}:${t.toFixed(2)}`).join(' '));
         await fresh.close();
       }
       all.sort((a, b) => a - b);

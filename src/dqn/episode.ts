@@ -58,21 +58,7 @@ export function playEpisode(trace: Trace, video: SimVideo, regressor: Throughput
       maxRungIndex: top,
       prediction,
     });
-    const stats = historyStats(recent);
-    const context: DecisionContext = {
-      ladder: video,
-      segmentIndex,
-      segmentsRemaining,
-      isLive: false,
-      bufferS,
-      playbackRate: 1,
-      lastRungIndex: lastRung,
-      history: recent,
-      prediction: { throughputBps: stats.harmonicBps, errorRatio: stats.maxErrorRatio },
-      minRungIndex: 0,
-      maxRungIndex: top,
-      nowMs: env.nowMs(state),
-    };
+    const context = simDecisionContext(video, segmentIndex, segmentsRemaining, bufferS, lastRung, recent, env.nowMs(state));
     const action = choose(features, context);
     const rung = features.minRungIndex + action;
     const outcome = env.step(state, segmentIndex, rung);
@@ -85,4 +71,23 @@ export function playEpisode(trace: Trace, video: SimVideo, regressor: Throughput
     lastRung = rung;
   }
   return steps;
+}
+
+/** The context a simulated policy sees at a decision, with RobustMPC's harmonic-mean prediction (Pensieve mode: VoD, 1x, every rung allowed). */
+export function simDecisionContext(video: SimVideo, segmentIndex: number, segmentsRemaining: number, bufferS: number, lastRung: number, recent: readonly DownloadSample[], nowMs: number): DecisionContext {
+  const stats = historyStats(recent);
+  return {
+    ladder: video,
+    segmentIndex,
+    segmentsRemaining,
+    isLive: false,
+    bufferS,
+    playbackRate: 1,
+    lastRungIndex: lastRung,
+    history: recent,
+    prediction: { throughputBps: stats.harmonicBps, errorRatio: stats.maxErrorRatio },
+    minRungIndex: 0,
+    maxRungIndex: video.renditions.length - 1,
+    nowMs,
+  };
 }

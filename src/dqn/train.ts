@@ -22,7 +22,7 @@ import {
   zeroGradients,
 } from './network.js';
 import { createThroughputRegressor, fitRegressor } from './regressor.js';
-import { chunkRewardLin, playEpisode, type ActionChooser, type EpisodeStep } from './episode.js';
+import { chunkRewardLin, playEpisode, simDecisionContext, type ActionChooser, type EpisodeStep } from './episode.js';
 import type { DecisionContext } from '../core/context.js';
 import type { ThroughputRegressor } from './regressor.js';
 import { planOptimal } from '../sim/optimal.js';
@@ -715,23 +715,6 @@ interface RolloutPosition<S> {
   readonly lastRung: number;
 }
 
-function decisionContext(video: SimVideo, segmentIndex: number, segmentsRemaining: number, bufferS: number, lastRung: number, recent: readonly DownloadSample[], nowMs: number): DecisionContext {
-  const stats = historyStats(recent);
-  return {
-    ladder: video,
-    segmentIndex,
-    segmentsRemaining,
-    isLive: false,
-    bufferS,
-    playbackRate: 1,
-    lastRungIndex: lastRung,
-    history: recent,
-    prediction: { throughputBps: stats.harmonicBps, errorRatio: stats.maxErrorRatio },
-    minRungIndex: 0,
-    maxRungIndex: video.renditions.length - 1,
-    nowMs,
-  };
-}
 
 /**
  * What a rollout follows after its first chunk: an online policy that sees only the past, or a
@@ -796,7 +779,7 @@ export function rolloutEpisode(
           });
           rung = features.minRungIndex + maskedArgmax(qValues(base.network, features), shieldMask(features));
         } else {
-          rung = base.policy.decide(decisionContext(video, segment, env.chunkCount - segment, env.bufferS(s), previous, h, env.nowMs(s))).rungIndex;
+          rung = base.policy.decide(simDecisionContext(video, segment, env.chunkCount - segment, env.bufferS(s), previous, h, env.nowMs(s))).rungIndex;
         }
       }
       const outcome = env.step(s, segment, rung);
@@ -838,7 +821,7 @@ export function rolloutEpisode(
     // has nothing large to fit and the Huber loss never saturates on a level it cannot predict.
     for (let k = 0; k < features.rungCount; k++) targets[k] -= sum / count;
     decisions.push({ features, mask, targets });
-    const context = decisionContext(video, segmentIndex, segmentsRemaining, bufferS, lastRung, recent, env.nowMs(state));
+    const context = simDecisionContext(video, segmentIndex, segmentsRemaining, bufferS, lastRung, recent, env.nowMs(state));
     const rung = features.minRungIndex + behave(features, context);
     const outcome = env.step(state, segmentIndex, rung);
     for (const s of outcome.samples) {
