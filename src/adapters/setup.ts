@@ -5,7 +5,7 @@ import type { Ladder } from '../core/ladder.js';
 import type { AbandonOptions, AbandonRule } from '../core/abandon.js';
 import { AbrController, type ControllerEvent } from '../core/controller.js';
 import { createAbandonRule } from '../core/abandon.js';
-import { warmUp } from '../core/warm-up.js';
+import { warmUp, type WarmUpTarget } from '../core/warm-up.js';
 import { invalidOptions } from '../core/errors.js';
 import { createNamedEstimator, createNamedPolicy as createSharedNamedPolicy, POLICY_NAMES, type EstimatorName, type PolicyName } from '../policies/named.js';
 
@@ -70,6 +70,17 @@ export const ADAPTER_DEFAULTS = Object.freeze({ policy: 'bola' as AdapterPolicyN
 /** Warm-up decisions per task: each task stays around a millisecond even before the JIT has run. */
 const WARM_UP_PER_TASK = 10;
 
+/**
+ * Warms up a throwaway policy (and estimator) on the page's timers, as the adapters do for a named
+ * policy; resolves at once where there are no timers. For callers that hand the adapter a policy
+ * object (which it cannot copy) but can build a copy themselves.
+ */
+export function startWarmUp(target: WarmUpTarget, decisions: number = ADAPTER_DEFAULTS.warmUpDecisions): Promise<void> {
+  const setTimer = (globalThis as { setTimeout?: (fn: () => void, ms: number) => unknown }).setTimeout;
+  if (!setTimer) return Promise.resolve();
+  return warmUp(target, { decisions, perTask: WARM_UP_PER_TASK, schedule: (step) => void setTimer(step, 0) });
+}
+
 /** The browser's monotonic clock. Only adapters create it; the core never reads `performance`. */
 export function performanceClock(): Clock {
   return { nowMs: () => performance.now() };
@@ -108,11 +119,10 @@ export function createAdapterCore(options: AdapterOptions, initialLadder: Ladder
     estimator ??= named.estimator;
     const decisions = options.warmUpDecisions ?? ADAPTER_DEFAULTS.warmUpDecisions;
     if (!(Number.isInteger(decisions) && decisions >= 0)) throw invalidOptions('adapter', `warmUpDecisions must be an integer >= 0, got ${decisions}`);
-    const setTimer = (globalThis as { setTimeout?: (fn: () => void, ms: number) => unknown }).setTimeout;
-    if (decisions > 0 && setTimer) {
+    if (decisions > 0) {
       // The estimator too when it is the named one (a caller's estimator is live state, not to be fed fakes).
       const copy = createNamedPolicy(policyOption);
-      warmedUp = warmUp({ policy: copy.policy, ...(options.estimator ? {} : { estimator: copy.estimator }) }, { decisions, perTask: WARM_UP_PER_TASK, schedule: (step) => void setTimer(step, 0) });
+      warmedUp = startWarmUp({ policy: copy.policy, ...(options.estimator ? {} : { estimator: copy.estimator }) }, decisions);
     }
   } else if (policyOption && typeof policyOption.decide === 'function') {
     policy = policyOption;

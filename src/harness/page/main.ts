@@ -12,8 +12,7 @@ import { createAbrManager } from '../../shaka.js';
 import type { AbrPolicy } from '../../core/policy.js';
 import type { ThroughputEstimator } from '../../core/estimator.js';
 import { createDqnPolicy, loadLearnedEstimator } from '../../dqn.js';
-import { ADAPTER_DEFAULTS, createNamedPolicy, type AdapterOptions, type AdapterPolicyName } from '../../adapters/setup.js';
-import { warmUp, type WarmUpTarget } from '../../core/warm-up.js';
+import { createNamedPolicy, startWarmUp, type AdapterOptions, type AdapterPolicyName } from '../../adapters/setup.js';
 import type { PageConfig, PageResult, PageSegment } from '../protocol.js';
 
 declare global {
@@ -91,23 +90,17 @@ function timedPolicy(inner: AbrPolicy): AbrPolicy {
 }
 
 /** abrkit's policy by name; `dqn` starts at once on its fallback while the model loads, as in an app. */
-/**
- * The start-up warm-up the adapters give a named policy (ADAPTER_DEFAULTS.warmUpDecisions), done
- * here because the page hands the adapter a timing wrapper, which the adapter cannot copy.
- */
-function warmUpCopy(target: WarmUpTarget): void {
-  void warmUp(target, { decisions: ADAPTER_DEFAULTS.warmUpDecisions, perTask: 10, schedule: (step) => void setTimeout(step, 0) });
-}
-
+// The page hands the adapter a timing wrapper, which the adapter cannot copy to warm up: the page
+// warms a copy of the named policy itself, as the adapter would.
 async function namedPolicy(): Promise<{ policy: AbrPolicy; estimator: ThroughputEstimator }> {
   if (config.policy === 'robustmpc+learned') {
     // RobustMPC planning on the learned regressor (abrkit/dqn), fresh per session.
     const estimator = await loadLearnedEstimator();
-    warmUpCopy({ policy: createNamedPolicy('robustmpc').policy, estimator: await loadLearnedEstimator() });
+    void startWarmUp({ policy: createNamedPolicy('robustmpc').policy, estimator: await loadLearnedEstimator() });
     return { policy: createNamedPolicy('robustmpc').policy, estimator };
   }
   if (config.policy !== 'dqn') {
-    warmUpCopy(createNamedPolicy(config.policy as AdapterPolicyName));
+    void startWarmUp(createNamedPolicy(config.policy as AdapterPolicyName));
     return createNamedPolicy(config.policy as AdapterPolicyName);
   }
   const policy = createDqnPolicy({ onError: (error) => result.errors.push(`dqn fell back: ${error.message}`) });
