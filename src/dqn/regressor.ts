@@ -183,21 +183,23 @@ export function createThroughputRegressor(options: Partial<RegressorOptions> = {
   };
 }
 
+/** The (window, next sample) pairs an offline fit learns from, with their correlation sums. */
+export interface RegressorPairs {
+  readonly pairs: readonly { readonly x: Float64Array; readonly y: number }[];
+  /** Sum of x x^T over the pairs, row-major D x D. */
+  readonly gram: Float64Array;
+  /** Sum of x y over the pairs. */
+  readonly xy: Float64Array;
+}
+
 /**
- * Offline fit: ridge least squares over every (window, next sample) pair of the given sample
- * sequences. Returns a state whose covariance is the scaled inverse of the data's correlation,
- * so that online RLS continues from the fit with the confidence the data gave it (capped by `priorSamples`).
+ * Every (window, next sample) pair of the given sample sequences: the features of the window and
+ * the target log(next throughput / harmonic mean), clipped to [-3, 3] as the online update clips it.
  */
-export function fitRegressor(
-  sequences: readonly (readonly DownloadSample[])[],
-  options: { ridge?: number; priorSamples?: number; calibrateMape?: boolean; robustIterations?: number } = {},
-): RegressorState {
+export function regressorPairs(sequences: readonly (readonly DownloadSample[])[]): RegressorPairs {
   const D = REGRESSOR_FEATURES;
-  const ridge = options.ridge ?? 1;
-  const priorSamples = options.priorSamples ?? 200;
-  const A = new Float64Array(D * D);
-  const b = new Float64Array(D);
-  let count = 0;
+  const gram = new Float64Array(D * D);
+  const xy = new Float64Array(D);
   const pairs: { x: Float64Array; y: number }[] = [];
   for (const sequence of sequences) {
     for (let t = 1; t < sequence.length; t++) {
@@ -206,15 +208,41 @@ export function fitRegressor(
       if (!Number.isFinite(y)) continue;
       pairs.push({ x, y });
       for (let i = 0; i < D; i++) {
-        b[i] += x[i] * y;
-        for (let j = 0; j < D; j++) A[i * D + j] += x[i] * x[j];
+        xy[i] += x[i] * y;
+        for (let j = 0; j < D; j++) gram[i * D + j] += x[i] * x[j];
       }
-      count++;
     }
   }
-  if (count === 0) throw new AbrkitError('invalid-options', 'regressor: no sample pairs to fit');
+  if (pairs.length === 0) throw new AbrkitError('invalid-options', 'regressor: no sample pairs to fit');
+  return { pairs, gram, xy };
+}
+
+/** Options shared by the offline fits (ridge here, tfjs in tfjs-regressor.ts). */
+export interface RegressorFitOptions {
+  /** L2 penalty on the weights, added to the diagonal of the pairs' correlation sum. */
+  readonly ridge?: number;
+  /** The fitted state's RLS covariance is that of `priorSamples` samples of this data. */
+  readonly priorSamples?: number;
+  /** Shift the bias by the offset that minimises MAPE on the training pairs. */
+  readonly calibrateMape?: boolean;
+}
+
+/**
+ * Offline fit: ridge least squares over every (window, next sample) pair of the given sample
+ * sequences. Returns a state whose covariance is the scaled inverse of the data's correlation,
+ * so that online RLS continues from the fit with the confidence the data gave it (capped by `priorSamples`).
+ */
+export function fitRegressor(
+  sequences: readonly (readonly DownloadSample[])[],
+  options: RegressorFitOptions & { robustIterations?: number } = {},
+): RegressorState {
+  const D = REGRESSOR_FEATURES;
+  const ridge = options.ridge ?? 1;
+  const data = regressorPairs(sequences);
+  const { pairs } = data;
+  const A = Float64Array.from(data.gram);
   for (let i = 0; i < D; i++) A[i * D + i] += ridge;
-  let weights = solve(A, b, D);
+  let weights = solve(A, data.xy, D);
   // Throughput has heavy tails (a sample of a stall, a burst): refit for least absolute deviation
   // in log space by iteratively reweighted least squares (weights 1 / |residual|). Off by default:
   // on puffer-2021 validation it raised MAPE (54.9% against 53.9% with 6 iterations).
@@ -233,6 +261,21 @@ export function fitRegressor(
     for (let i = 0; i < D; i++) Aw[i * D + i] += ridge;
     weights = solve(Aw, bw, D);
   }
+  return completeRegressorFit(data, weights, options);
+}
+
+/**
+ * The steps every offline fit ends with, given the fitted weights: the MAPE bias calibration, the
+ * residual variance, and the RLS covariance of `priorSamples` samples of the data.
+ */
+export function completeRegressorFit(data: RegressorPairs, fitted: ArrayLike<number>, options: RegressorFitOptions = {}): RegressorState {
+  const D = REGRESSOR_FEATURES;
+  const ridge = options.ridge ?? 1;
+  const priorSamples = options.priorSamples ?? 200;
+  const calibrate = options.calibrateMape ?? true;
+  const { pairs } = data;
+  const count = pairs.length;
+  const weights = Float64Array.from(fitted);
   // Least squares in log space predicts the typical log ratio; the relative error of the
   // throughput itself (MAPE) is smallest a little lower. Shift the bias by the offset that
   // minimises MAPE on the training pairs (a 1-D grid search).
@@ -251,11 +294,11 @@ export function fitRegressor(
       bestOffset = offset;
     }
   }
-  if (options.calibrateMape ?? true) weights[0] += bestOffset;
+  if (calibrate) weights[0] += bestOffset;
   let sse = 0;
-  pairs.forEach(({ y }, k) => (sse += (y - logPredictions[k] - ((options.calibrateMape ?? true) ? bestOffset : 0)) ** 2));
-  // Covariance of RLS after `priorSamples` samples of this data: (A * priorSamples / count)^-1.
-  const scaled = Float64Array.from(A, (v) => (v * priorSamples) / count);
+  pairs.forEach(({ y }, k) => (sse += (y - logPredictions[k] - (calibrate ? bestOffset : 0)) ** 2));
+  // Covariance of RLS after `priorSamples` samples of this data: ((gram + ridge I) * priorSamples / count)^-1.
+  const scaled = Float64Array.from(data.gram, (v, k) => ((v + (k % (D + 1) === 0 ? ridge : 0)) * priorSamples) / count);
   const covariance = invert(scaled, D);
   return { version: 1, weights: Array.from(weights), covariance: Array.from(covariance), residualVariance: sse / count, updates: 0 };
 }

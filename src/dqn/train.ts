@@ -681,7 +681,15 @@ export interface RolloutTrainOptions {
   readonly learnedRolloutsFrom: number;
   /** Rounds of collected decisions trained on: the latest ones (Infinity = all, as in DAgger). */
   readonly keepRounds: number;
+  /**
+   * Who computes the gradient steps: our typed-array MLP (`native`) or TensorFlow.js (`tfjs`, Node
+   * only: through `createTfjsRolloutTrainer` in tfjs-network.ts, which supplies the tfjs learner).
+   * Both start from the same seeded weights and play the same plain-JS forward pass (`qValues`).
+   */
+  readonly backend: RolloutBackendName;
 }
+
+export type RolloutBackendName = 'native' | 'tfjs';
 
 export const ROLLOUT_TRAIN_DEFAULTS: RolloutTrainOptions = Object.freeze({
   seed: 1,
@@ -696,6 +704,7 @@ export const ROLLOUT_TRAIN_DEFAULTS: RolloutTrainOptions = Object.freeze({
   averageDecay: 0,
   learnedRolloutsFrom: Infinity,
   keepRounds: Infinity,
+  backend: 'native',
 });
 
 /** One decision with the return of every allowed candidate (NaN where the shield forbids it). */
@@ -835,6 +844,28 @@ export function rolloutEpisode(
   return decisions;
 }
 
+/**
+ * The gradient steps of a rollout run, on the network the trainer created. `step` fits one batch
+ * (Huber loss through the dueling head, Adam) and returns the batch's loss: the sum over scored
+ * rungs of the Huber loss, averaged over decisions. After `sync`, `played` (the Polyak average,
+ * or `online` when averageDecay is 0) holds the learner's current weights.
+ */
+export interface RolloutLearner {
+  step(batch: readonly RolloutDecision[]): number;
+  sync(): void;
+  /** Frees what the learner holds outside the JS heap (tfjs tensors). */
+  dispose(): void;
+}
+
+export type RolloutLearnerFactory = (online: QNetwork, played: QNetwork, options: RolloutTrainOptions) => RolloutLearner;
+
+/** What a non-native backend plugs into `createRolloutTrainer`. */
+export interface RolloutBackend {
+  readonly learner: RolloutLearnerFactory;
+  /** The offline fit of the regressor whose predictions the features carry (default: ridge, `fitRegressor`). */
+  readonly fitRegressor?: (sequences: readonly (readonly DownloadSample[])[]) => RegressorState;
+}
+
 export interface RolloutTrainer {
   readonly options: RolloutTrainOptions;
   /** Decisions collected so far (all rounds kept, as in DAgger). */
@@ -849,6 +880,8 @@ export interface RolloutTrainer {
   epoch(): number;
   evaluateGreedy(traces: readonly Trace[], video: SimVideo): number[];
   model(): DqnModel;
+  /** Frees the learner's tensors (tfjs); the trainer is unusable after. */
+  dispose(): void;
 }
 
 /**
@@ -857,8 +890,11 @@ export interface RolloutTrainer {
  * network regresses every allowed rung's rollout return (Huber loss) through the dueling head;
  * only differences between rungs reach the advantage network. Deterministic for a seed and data.
  */
-export function createRolloutTrainer(data: TrainData, options: Partial<RolloutTrainOptions> = {}): RolloutTrainer {
+export function createRolloutTrainer(data: TrainData, options: Partial<RolloutTrainOptions> = {}, backend?: RolloutBackend): RolloutTrainer {
   const o: RolloutTrainOptions = Object.freeze({ ...ROLLOUT_TRAIN_DEFAULTS, ...options });
+  if (o.backend !== 'native' && backend === undefined) {
+    throw invalidOptions('train', `backend '${o.backend}' needs its learner: use createTfjsRolloutTrainer (src/dqn/tfjs-network.ts)`);
+  }
   if (data.traceSets.length === 0 || data.traceSets.some((set) => set.length === 0)) throw invalidOptions('train', 'every trace set needs traces');
   if (!(o.batchSize >= 1 && o.learningRate > 0 && o.huberDelta > 0 && o.explore >= 0 && o.explore <= 1 && o.averageDecay >= 0 && o.averageDecay < 1 && o.keepRounds >= 1)) {
     throw invalidOptions('train', 'batchSize >= 1, learningRate > 0, huberDelta > 0, explore in [0, 1], averageDecay in [0, 1) and keepRounds >= 1 required');
@@ -867,18 +903,9 @@ export function createRolloutTrainer(data: TrainData, options: Partial<RolloutTr
   const online = createQNetwork(o.hidden, o.valueHidden, () => random.next());
   const average = cloneQNetwork(online);
   const played = o.averageDecay > 0 ? average : online;
-  const blend = (into: QNetwork['advantage'], from: QNetwork['advantage']) =>
-    into.layers.forEach((layer, i) => {
-      const source = from.layers[i];
-      for (let j = 0; j < layer.weights.length; j++) layer.weights[j] += (1 - o.averageDecay) * (source.weights[j] - layer.weights[j]);
-      for (let j = 0; j < layer.bias.length; j++) layer.bias[j] += (1 - o.averageDecay) * (source.bias[j] - layer.bias[j]);
-    });
-  const regressorState = fitRegressor(data.traceSets.flatMap((set) => set.map((trace) => collectSamples(trace, data.video))));
+  const fit = backend?.fitRegressor ?? ((sequences: readonly (readonly DownloadSample[])[]) => fitRegressor(sequences));
+  const regressorState = fit(data.traceSets.flatMap((set) => set.map((trace) => collectSamples(trace, data.video))));
   const regressor = () => createThroughputRegressor({ initial: regressorState });
-  const adamA = createAdam(online.advantage);
-  const adamV = createAdam(online.value);
-  const gradA = zeroGradients(online.advantage);
-  const gradV = zeroGradients(online.value);
   let decisions: RolloutDecision[] = [];
   const roundSizes: number[] = [];
   const mpc = createRobustMpcPolicy({ qoe: 'lin' });
@@ -901,6 +928,72 @@ export function createRolloutTrainer(data: TrainData, options: Partial<RolloutTr
     return maskedArgmax(qValues(played, features), mask);
   };
 
+  const B = o.batchSize;
+  const learner = (o.backend === 'native' ? createNativeRolloutLearner : backend!.learner)(online, played, o);
+
+  return {
+    options: o,
+    get size() {
+      return decisions.length;
+    },
+    collect(onProgress) {
+      const jobs: { trace: Trace; video: SimVideo }[] = [];
+      for (const set of data.traceSets) {
+        for (const trace of set) {
+          jobs.push({ trace, video: data.video });
+          for (let i = 0; i < o.syntheticPerEpisode; i++) jobs.push({ trace: set[random.int(set.length)], video: syntheticVideo(random) });
+        }
+      }
+      const base: RolloutBase = round >= o.learnedRolloutsFrom ? { network: cloneQNetwork(played) } : { policy: mpc };
+      jobs.forEach(({ trace, video }, i) => {
+        guide.reset?.();
+        decisions.push(...rolloutEpisode(trace, video, regressor, base, behave, o.rewardScale));
+        onProgress?.(i + 1, jobs.length);
+      });
+      roundSizes.push(decisions.length - roundSizes.reduce((a, b) => a + b, 0));
+      if (roundSizes.length > o.keepRounds) decisions = decisions.slice(roundSizes.shift()!);
+      round++;
+    },
+    epoch() {
+      const order = Array.from(decisions.keys());
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = random.int(i + 1);
+        [order[i], order[j]] = [order[j], order[i]];
+      }
+      let total = 0;
+      let batches = 0;
+      for (let i = 0; i < order.length; i += B) {
+        total += learner.step(order.slice(i, i + B).map((k) => decisions[k]));
+        batches++;
+      }
+      learner.sync();
+      return batches ? total / batches : NaN;
+    },
+    evaluateGreedy(traces, video) {
+      return traces.map((trace) => {
+        const steps = playEpisode(trace, video, regressor(), (features) => maskedArgmax(qValues(played, features), shieldMask(features)));
+        let total = 0;
+        for (const s of steps) total += s.reward;
+        return total / steps.length;
+      });
+    },
+    model: () => ({ network: cloneQNetwork(played), regressor: regressorState }),
+    dispose: () => learner.dispose(),
+  };
+}
+
+/** The rollout trainer's gradient steps on our typed-array MLP (forward, backward, Adam in network.ts). */
+export const createNativeRolloutLearner: RolloutLearnerFactory = (online, played, o) => {
+  const adamA = createAdam(online.advantage);
+  const adamV = createAdam(online.value);
+  const gradA = zeroGradients(online.advantage);
+  const gradV = zeroGradients(online.value);
+  const blend = (into: QNetwork['advantage'], from: QNetwork['advantage']) =>
+    into.layers.forEach((layer, i) => {
+      const source = from.layers[i];
+      for (let j = 0; j < layer.weights.length; j++) layer.weights[j] += (1 - o.averageDecay) * (source.weights[j] - layer.weights[j]);
+      for (let j = 0; j < layer.bias.length; j++) layer.bias[j] += (1 - o.averageDecay) * (source.bias[j] - layer.bias[j]);
+    });
   const B = o.batchSize;
   const advIn = new Float32Array(B * MAX_TRAIN_RUNGS * ADVANTAGE_INPUTS);
   const valIn = new Float32Array(B * GLOBAL_FEATURES);
@@ -946,58 +1039,13 @@ export function createRolloutTrainer(data: TrainData, options: Partial<RolloutTr
     mlpBackward(online.value, cacheV, batch.length, dV, gradV);
     adamUpdate(online.advantage, gradA, adamA, o.learningRate, 1 / batch.length);
     adamUpdate(online.value, gradV, adamV, o.learningRate, 1 / batch.length);
-    if (o.averageDecay > 0) {
-      blend(average.advantage, online.advantage);
-      blend(average.value, online.value);
+    if (played !== online) {
+      blend(played.advantage, online.advantage);
+      blend(played.value, online.value);
     }
     return loss / batch.length;
   };
 
-  return {
-    options: o,
-    get size() {
-      return decisions.length;
-    },
-    collect(onProgress) {
-      const jobs: { trace: Trace; video: SimVideo }[] = [];
-      for (const set of data.traceSets) {
-        for (const trace of set) {
-          jobs.push({ trace, video: data.video });
-          for (let i = 0; i < o.syntheticPerEpisode; i++) jobs.push({ trace: set[random.int(set.length)], video: syntheticVideo(random) });
-        }
-      }
-      const base: RolloutBase = round >= o.learnedRolloutsFrom ? { network: cloneQNetwork(played) } : { policy: mpc };
-      jobs.forEach(({ trace, video }, i) => {
-        guide.reset?.();
-        decisions.push(...rolloutEpisode(trace, video, regressor, base, behave, o.rewardScale));
-        onProgress?.(i + 1, jobs.length);
-      });
-      roundSizes.push(decisions.length - roundSizes.reduce((a, b) => a + b, 0));
-      if (roundSizes.length > o.keepRounds) decisions = decisions.slice(roundSizes.shift()!);
-      round++;
-    },
-    epoch() {
-      const order = Array.from(decisions.keys());
-      for (let i = order.length - 1; i > 0; i--) {
-        const j = random.int(i + 1);
-        [order[i], order[j]] = [order[j], order[i]];
-      }
-      let total = 0;
-      let batches = 0;
-      for (let i = 0; i < order.length; i += B) {
-        total += step(order.slice(i, i + B).map((k) => decisions[k]));
-        batches++;
-      }
-      return batches ? total / batches : NaN;
-    },
-    evaluateGreedy(traces, video) {
-      return traces.map((trace) => {
-        const steps = playEpisode(trace, video, regressor(), (features) => maskedArgmax(qValues(played, features), shieldMask(features)));
-        let total = 0;
-        for (const s of steps) total += s.reward;
-        return total / steps.length;
-      });
-    },
-    model: () => ({ network: cloneQNetwork(played), regressor: regressorState }),
-  };
-}
+  // The native learner updates `online` and `played` in place at every step.
+  return { step, sync: () => {}, dispose: () => {} };
+};

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { loadTraces, loadVideo } from '../node-io.js';
 import { choiceOption, intOption, numberOption, parseCommandArgs, requireOption, UsageError } from '../args.js';
 import { createProgressBar } from '../progress.js';
-import { createDqnTrainer, createRolloutTrainer, demonstrationPlan, type Demonstration, type TrainerCheckpoint } from '../../dqn/train.js';
+import { createDqnTrainer, createRolloutTrainer, demonstrationPlan, type Demonstration, type RolloutTrainOptions, type TrainerCheckpoint } from '../../dqn/train.js';
 import { encodeModel } from '../../dqn/model.js';
 import type { Trace } from '../../sim/trace.js';
 import type { DownloadSample } from '../../core/sample.js';
@@ -52,7 +52,10 @@ train dqn:
                          --average-decay <x> (Polyak average of the weights, the model played and saved;
                          default 0 = off), --learned-rollouts-from <round> (rollouts follow the previous
                          round's network from this round on; default: always RobustMPC), --keep-rounds <n>
-                         (train on the latest n rounds' decisions only; default all). Writes
+                         (train on the latest n rounds' decisions only; default all), --backend <b>
+                         (who computes the gradient steps: native, our typed-array MLP, or tfjs,
+                         TensorFlow.js on its cpu backend, which also fits the regressor; default
+                         native; both start from the same seeded weights and ship the same format). Writes
                          round<r>-epoch<e>.f32.json after every epoch, best.* by the greedy score on all
                          the training traces, and final.*
 
@@ -219,9 +222,11 @@ async function trainRollout(args: string[]): Promise<void> {
       'average-decay': { type: 'string' },
       'learned-rollouts-from': { type: 'string' },
       'keep-rounds': { type: 'string' },
+      backend: { type: 'string' },
     },
     HELP,
   );
+  const backend = choiceOption(values.backend, 'backend', ['native', 'tfjs'] as const, 'native');
   const traceSets = requireOption(values.traces, 'traces', HELP)
     .split(',')
     .filter(Boolean)
@@ -238,18 +243,20 @@ async function trainRollout(args: string[]): Promise<void> {
     writeFileSync(`${path}.tmp`, JSON.stringify(value));
     renameSync(`${path}.tmp`, path);
   };
-  const trainer = createRolloutTrainer(
-    { traceSets, video },
-    {
-      seed,
-      ...(values.explore === undefined ? {} : { explore: numberOption(values.explore, 'explore', 0.2) }),
-      ...(values['learning-rate'] === undefined ? {} : { learningRate: numberOption(values['learning-rate'], 'learning-rate', 1e-3) }),
-      ...(values['learned-rollouts-from'] === undefined ? {} : { learnedRolloutsFrom: intOption(values['learned-rollouts-from'], 'learned-rollouts-from', 0) }),
-      ...(values['keep-rounds'] === undefined ? {} : { keepRounds: intOption(values['keep-rounds'], 'keep-rounds', 1) }),
-      ...(values['average-decay'] === undefined ? {} : { averageDecay: numberOption(values['average-decay'], 'average-decay', 0) }),
-      ...(values['synthetic-per-episode'] === undefined ? {} : { syntheticPerEpisode: intOption(values['synthetic-per-episode'], 'synthetic-per-episode', 1) }),
-    },
-  );
+  const rolloutOptions: Partial<RolloutTrainOptions> = {
+    seed,
+    ...(values.explore === undefined ? {} : { explore: numberOption(values.explore, 'explore', 0.2) }),
+    ...(values['learning-rate'] === undefined ? {} : { learningRate: numberOption(values['learning-rate'], 'learning-rate', 1e-3) }),
+    ...(values['learned-rollouts-from'] === undefined ? {} : { learnedRolloutsFrom: intOption(values['learned-rollouts-from'], 'learned-rollouts-from', 0) }),
+    ...(values['keep-rounds'] === undefined ? {} : { keepRounds: intOption(values['keep-rounds'], 'keep-rounds', 1) }),
+    ...(values['average-decay'] === undefined ? {} : { averageDecay: numberOption(values['average-decay'], 'average-decay', 0) }),
+    ...(values['synthetic-per-episode'] === undefined ? {} : { syntheticPerEpisode: intOption(values['synthetic-per-episode'], 'synthetic-per-episode', 1) }),
+  };
+  // tfjs is loaded only for this backend (it is Node-only and heavy; nothing else imports it).
+  const trainer =
+    backend === 'tfjs'
+      ? await (await import('../../dqn/tfjs-network.js')).createTfjsRolloutTrainer({ traceSets, video }, rolloutOptions)
+      : createRolloutTrainer({ traceSets, video }, rolloutOptions);
   // Every training trace: a greedy pass over all of them costs seconds, and 30 are too few to rank epochs.
   const evalSets = traceSets;
   const meta = (extra: Record<string, unknown>) => ({ seed, method: 'rollout', traces: values.traces, video: video.name, options: trainer.options, ...extra });
@@ -279,7 +286,8 @@ async function trainRollout(args: string[]): Promise<void> {
   }
   writeJson('final.f32.json', encodeModel(trainer.model(), 'f32', meta({ rounds, epochs })));
   writeJson('final.f16.json', encodeModel(trainer.model(), 'f16', meta({ rounds, epochs })));
-  console.log(`done in ${((Date.now() - startedMs) / 60000).toFixed(1)} min; best held-in score ${best.toFixed(3)}; wrote ${out}`);
+  trainer.dispose();
+  console.log(`done in ${((Date.now() - startedMs) / 60000).toFixed(1)} min (${backend}); best held-in score ${best.toFixed(3)}; wrote ${out}`);
 }
 
 async function trainRegression(args: string[]): Promise<void> {
