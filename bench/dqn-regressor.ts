@@ -2,11 +2,13 @@
  * The learned throughput regressor against EWMA and the harmonic mean: MAPE and over-prediction
  * rate of next-segment throughput on ../shared/traces/validation, sessions played by the rate rule
  * on Envivio in the Pensieve-mode simulator. The regressor is fitted on ../shared/traces/train
- * (ridge least squares), then adapts online (RLS) within each session.
+ * (ridge least squares; with --fit tfjs or both, also by tfjs Adam on the same objective,
+ * `fitRegressorTfjs`), then adapts online (RLS) within each session.
  *
- *   npx tsx bench/dqn-regressor.ts
+ *   npx tsx bench/dqn-regressor.ts [--fit ridge|tfjs|both]
  */
 import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
 import type { ThroughputEstimator } from '../src/core/estimator.js';
 import type { DownloadSample } from '../src/core/sample.js';
@@ -14,10 +16,15 @@ import { sampleThroughputBps } from '../src/core/sample.js';
 import { loadTraces, loadVideo } from '../src/cli/node-io.js';
 import { createDualEwmaEstimator } from '../src/estimators/ewma.js';
 import { createHarmonicMeanEstimator } from '../src/estimators/harmonic.js';
-import { createThroughputRegressor, fitRegressor } from '../src/dqn/regressor.js';
+import { createThroughputRegressor, fitRegressor, type RegressorState } from '../src/dqn/regressor.js';
 import { collectSamples } from '../src/dqn/train.js';
 import { markdownTable } from '../src/cli/table.js';
 
+const { values } = parseArgs({ options: { fit: { type: 'string', default: 'ridge' } } });
+if (!['ridge', 'tfjs', 'both'].includes(values.fit!)) {
+  console.error('usage: tsx bench/dqn-regressor.ts [--fit ridge|tfjs|both]');
+  process.exit(2);
+}
 const shared = resolve(process.env.ABRKIT_SHARED ?? join(import.meta.dirname, '..', '..', 'shared'));
 if (!existsSync(join(shared, 'traces'))) {
   console.log(`dqn-regressor: ${shared}/traces not found; this benchmark needs ../shared.`);
@@ -25,10 +32,20 @@ if (!existsSync(join(shared, 'traces'))) {
 }
 const video = loadVideo(join(shared, 'video', 'envivio'));
 const sequencesOf = (dir: string) => loadTraces(join(shared, dir)).map((trace) => collectSamples(trace, video));
-const startedMs = performance.now();
 const train = [...sequencesOf('traces/train/fcc-hsdpa'), ...sequencesOf('traces/train/puffer-2021')];
-const fitted = fitRegressor(train);
-const fitMs = performance.now() - startedMs;
+/** The offline fits compared: the closed-form ridge fit and/or the tfjs one (tfjs loaded only if asked). */
+const fits: { name: string; state: RegressorState; fitMs: number }[] = [];
+if (values.fit !== 'tfjs') {
+  const startedMs = performance.now();
+  fits.push({ name: 'ridge', state: fitRegressor(train), fitMs: performance.now() - startedMs });
+}
+if (values.fit !== 'ridge') {
+  const { readyTfjs } = await import('../src/dqn/tfjs.js');
+  const { fitRegressorTfjs } = await import('../src/dqn/tfjs-regressor.js');
+  await readyTfjs();
+  const startedMs = performance.now();
+  fits.push({ name: 'tfjs', state: fitRegressorTfjs(train), fitMs: performance.now() - startedMs });
+}
 
 interface Row {
   name: string;
@@ -62,8 +79,10 @@ for (const dir of ['traces/validation/puffer-2021']) {
   const rows = [
     score('dual EWMA (3 s / 9 s)', () => createDualEwmaEstimator(), sequences),
     score('harmonic mean (5)', () => createHarmonicMeanEstimator({ windowSize: 5 }), sequences),
-    score('regressor, offline fit only (no RLS)', () => createThroughputRegressor({ initial: fitted, forgetting: 1, residualDecay: 1e-9 }), sequences),
-    score('regressor, fit + online RLS', () => createThroughputRegressor({ initial: fitted }), sequences),
+    ...fits.flatMap(({ name, state }) => [
+      score(`regressor, ${name} fit only (no RLS)`, () => createThroughputRegressor({ initial: state, forgetting: 1, residualDecay: 1e-9 }), sequences),
+      score(`regressor, ${name} fit + online RLS`, () => createThroughputRegressor({ initial: state }), sequences),
+    ]),
     score('regressor, online RLS from scratch', () => createThroughputRegressor(), sequences),
   ];
   console.log(`\n## ${dir}: ${sequences.length} sessions (rate rule, Envivio, Pensieve mode)\n`);
@@ -80,4 +99,6 @@ for (const dir of ['traces/validation/puffer-2021']) {
     ),
   );
 }
-console.log(`\nfit on ${train.length} training sessions in ${(fitMs / 1000).toFixed(1)} s; weights ${fitted.weights.map((w) => w.toFixed(3)).join(' ')}`);
+for (const { name, state, fitMs } of fits) {
+  console.log(`\n${name} fit on ${train.length} training sessions in ${(fitMs / 1000).toFixed(1)} s; weights ${state.weights.map((w) => w.toFixed(4)).join(' ')}`);
+}
