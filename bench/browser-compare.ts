@@ -36,7 +36,23 @@ for (const t of traces) console.log(`trace ${t.name}: mean ${traceMeanMbps(cutTr
 const results: Record<string, BrowserEvalResult & { decisionMs: number[] }> = {};
 for (const player of values.players!.split(',') as ('hls' | 'shaka')[]) {
   const decisionMs: number[] = [];
-  const result = await browserEval({ player, policies, traces, durationS, repeat, mediaDir: DEFAULT_MEDIA_DIR, onSession: (s) => decisionMs.push(...s.decisionMs) });
+  const byPolicy = new Map<string, { all: number[]; first: number[]; later: number[] }>();
+  const result = await browserEval({
+    player,
+    policies,
+    traces,
+    durationS,
+    repeat,
+    mediaDir: DEFAULT_MEDIA_DIR,
+    onSession: (s) => {
+      decisionMs.push(...s.decisionMs);
+      if (!byPolicy.has(s.policy)) byPolicy.set(s.policy, { all: [], first: [], later: [] });
+      const split = byPolicy.get(s.policy)!;
+      split.all.push(...s.decisionMs);
+      split.first.push(...s.decisionMs.slice(0, 3));
+      split.later.push(...s.decisionMs.slice(3));
+    },
+  });
   results[player] = { ...result, decisionMs };
   console.log(`\n## ${player}: ${traces.length} traces x ${repeat} repeats, ${durationS} s of content, QoE_lin\n`);
   console.log(formatBrowserSummary(result));
@@ -48,7 +64,14 @@ for (const player of values.players!.split(',') as ('hls' | 'shaka')[]) {
     console.log(`${player} ${s.policy} vs default: QoE ${s.qoe.toFixed(3)} vs ${base.qoe.toFixed(3)} (${(gain * 100).toFixed(1)}%), rebuffer ${s.rebufferS.toFixed(2)} s vs ${base.rebufferS.toFixed(2)} s (ratio ${stallRatio.toFixed(2)})`);
   }
   if (decisionMs.length) {
-    console.log(`${player} decision cost on the main thread: n=${decisionMs.length}, median ${percentile(decisionMs, 0.5).toFixed(3)} ms, p99 ${percentile(decisionMs, 0.99).toFixed(3)} ms, max ${Math.max(...decisionMs).toFixed(3)} ms`);
+    const line = (ms: number[]) =>
+      ms.length ? `n=${ms.length}, median ${percentile(ms, 0.5).toFixed(3)} ms, p99 ${percentile(ms, 0.99).toFixed(3)} ms, max ${Math.max(...ms).toFixed(3)} ms` : 'n=0';
+    console.log(`${player} decision cost on the main thread: ${line(decisionMs)}`);
+    // Where the slow ones are: a session's first decisions run in colder code than the rest.
+    for (const [policy, split] of byPolicy) {
+      if (split.all.length === 0) continue;
+      console.log(`  ${policy}: all ${line(split.all)}; first 3 per session ${line(split.first)}; later ${line(split.later)}`);
+    }
   }
 }
 if (values.json) writeFileSync(values.json, JSON.stringify(results, null, 2));

@@ -94,5 +94,7 @@ export function describeReason(reason: DecisionReason, ladderKbps: readonly numb
       return `fallback (${reason.error.code}): ${reason.error.message}`;
     case 'emergency':
       return `emergency: ${reason.detail}`;
+    case 'stall-guard':
+      return `stall guard: not ${ladderKbps[reason.proposed.rungIndex] ?? reason.proposed.rungIndex} kbps (at the slowest recent ${mbps(reason.slowestBps)} Mbit/s it would drain the ${reason.bufferS.toFixed(1)} s buffer too far); ${describeReason(reason.proposed.reason, ladderKbps)}`;
   }
 }

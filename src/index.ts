@@ -32,6 +32,7 @@ export type { BbaOptions } from './policies/bba.js';
 export { createBolaPolicy, BOLA_DEFAULTS } from './policies/bola.js';
 export type { BolaOptions } from './policies/bola.js';
 export { createRobustMpcPolicy, ROBUST_MPC_DEFAULTS } from './policies/robustmpc.js';
+export { withStallGuard, STALL_GUARD_DEFAULTS, type StallGuardOptions } from './policies/stall-guard.js';
 export type { RobustMpcOptions } from './policies/robustmpc.js';
 
 export { createQoeModel, chunkQoe, QOE_DEFAULT_PENALTIES } from './qoe/models.js';

@@ -7,6 +7,7 @@ import { AbrController, type ControllerEvent } from '../core/controller.js';
 import { createAbandonRule } from '../core/abandon.js';
 import { warmUp, type WarmUpTarget } from '../core/warm-up.js';
 import { invalidOptions } from '../core/errors.js';
+import { withStallGuard, type StallGuardOptions } from '../policies/stall-guard.js';
 import { createNamedEstimator, createNamedPolicy as createSharedNamedPolicy, POLICY_NAMES, type EstimatorName, type PolicyName } from '../policies/named.js';
 
 export const ADAPTER_POLICY_NAMES = POLICY_NAMES;
@@ -63,6 +64,11 @@ export interface AdapterOptions {
    * 0 turns it off; policies passed as objects are never warmed up (there is no copy to warm).
    */
   readonly warmUpDecisions?: number;
+  /**
+   * Hold back steps up that the last few downloads say the buffer could not absorb (`withStallGuard`):
+   * `true` for its defaults, or its options. Off by default, so a named policy behaves as in the simulator.
+   */
+  readonly stallGuard?: boolean | Partial<StallGuardOptions>;
 }
 
 export const ADAPTER_DEFAULTS = Object.freeze({ policy: 'bola' as AdapterPolicyName, warmUpDecisions: 200 });
@@ -110,6 +116,11 @@ export interface AdapterCore {
  */
 export function createAdapterCore(options: AdapterOptions, initialLadder: Ladder): AdapterCore {
   const policyOption = options.policy ?? ADAPTER_DEFAULTS.policy;
+  const guardOption = options.stallGuard;
+  if (guardOption !== undefined && typeof guardOption !== 'boolean' && (typeof guardOption !== 'object' || guardOption === null)) {
+    throw invalidOptions('adapter', 'stallGuard must be a boolean or an options object');
+  }
+  const guard = guardOption ? (p: AbrPolicy) => withStallGuard(p, guardOption === true ? {} : guardOption) : null;
   let policy: AbrPolicy;
   let estimator = options.estimator;
   let warmedUp = Promise.resolve();
@@ -122,7 +133,7 @@ export function createAdapterCore(options: AdapterOptions, initialLadder: Ladder
     if (decisions > 0) {
       // The estimator too when it is the named one (a caller's estimator is live state, not to be fed fakes).
       const copy = createNamedPolicy(policyOption);
-      warmedUp = startWarmUp({ policy: copy.policy, ...(options.estimator ? {} : { estimator: copy.estimator }) }, decisions);
+      warmedUp = startWarmUp({ policy: guard ? guard(copy.policy) : copy.policy, ...(options.estimator ? {} : { estimator: copy.estimator }) }, decisions);
     }
   } else if (policyOption && typeof policyOption.decide === 'function') {
     policy = policyOption;
@@ -133,6 +144,7 @@ export function createAdapterCore(options: AdapterOptions, initialLadder: Ladder
   if (options.abandon !== undefined && options.abandon !== false && typeof options.abandon !== 'object') {
     throw invalidOptions('adapter', 'abandon must be an options object or false');
   }
+  if (guard) policy = guard(policy);
   const clock = options.clock ?? performanceClock();
   const controller = new AbrController({ ladder: initialLadder, policy, estimator, clock, onEvent: options.onEvent });
   const abandonRule = options.abandon === false ? null : createAbandonRule(options.abandon ?? {});

@@ -19,7 +19,9 @@ export type DecisionReason =
     }
   | { readonly kind: 'plan'; readonly detail: string }
   | { readonly kind: 'fallback'; readonly error: AbrkitError }
-  | { readonly kind: 'emergency'; readonly detail: string };
+  | { readonly kind: 'emergency'; readonly detail: string }
+  /** `withStallGuard` lowered the policy's choice: at `slowestBps` it would have stalled or left too little buffer. */
+  | { readonly kind: 'stall-guard'; readonly proposed: Decision; readonly slowestBps: number; readonly bufferS: number };
 
 export interface Decision {
   readonly rungIndex: number;

@@ -568,6 +568,9 @@ function uploadChunks(lines: readonly string[], maxEvents: number, maxBytes: num
 /** A decision reason as JSON: errors become their code and message. */
 export function reasonToJson(reason: DecisionReason): TelemetryReason {
   if (reason.kind === 'fallback') return { kind: 'fallback', code: reason.error.code, message: reason.error.message };
+  if (reason.kind === 'stall-guard') {
+    return { ...reason, proposed: { rungIndex: reason.proposed.rungIndex, reason: reasonToJson(reason.proposed.reason) } };
+  }
   return { ...reason };
 }
 

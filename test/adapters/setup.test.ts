@@ -46,6 +46,24 @@ describe('createAdapterCore', () => {
     expect(createAdapterCore({ policy, abandon: false }, ladder).abandonRule).toBeNull();
   });
 
+  it('puts the policy behind the stall guard when asked, and rejects a malformed stallGuard', () => {
+    const policy: AbrPolicy = { name: 'always-top', decide: (c) => ({ rungIndex: c.maxRungIndex, reason: { kind: 'startup', detail: 'test' } }) };
+    const sample = { bytes: 100_000, durationMs: 2000, ttfbMs: 50, startMs: 0, endMs: 2000 }; // 0.4 Mbit/s
+    const decideAfterSlowSample = (stallGuard?: boolean) => {
+      const core = createAdapterCore({ policy, clock: new ManualClock(), ...(stallGuard === undefined ? {} : { stallGuard }) }, ladder);
+      core.controller.addSample(sample);
+      // 750 kbps x 4 s = 3 Mbit: 7.5 s at 0.4 Mbit/s, with 8 s buffered.
+      return core.controller.decide({ segmentIndex: 1, segmentsRemaining: 3, bufferS: 8, lastRungIndex: 0 });
+    };
+    expect(decideAfterSlowSample().rungIndex).toBe(1);
+    expect(decideAfterSlowSample(false).rungIndex).toBe(1);
+    const guarded = decideAfterSlowSample(true);
+    expect(guarded.rungIndex).toBe(0);
+    expect(guarded.reason.kind).toBe('stall-guard');
+    expect(() => createAdapterCore({ policy, stallGuard: 3 as unknown as boolean }, ladder)).toThrow(/stallGuard/);
+    expect(() => createAdapterCore({ policy, stallGuard: { minReserveS: -1 } }, ladder)).toThrow(/minReserveS/);
+  });
+
   it('gives RobustMPC an estimator with prediction errors, like the simulator', () => {
     const { policy, estimator } = createNamedPolicy('robustmpc');
     expect(policy.name).toBe('robustmpc');

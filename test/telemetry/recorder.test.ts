@@ -5,7 +5,8 @@ import { ManualClock } from '../../src/core/clock.js';
 import { AbrController } from '../../src/core/controller.js';
 import { createRatePolicy } from '../../src/policies/rate.js';
 import { createDualEwmaEstimator } from '../../src/estimators/ewma.js';
-import { createTelemetry, type TelemetryOptions } from '../../src/telemetry/recorder.js';
+import { createTelemetry, reasonToJson, type TelemetryOptions } from '../../src/telemetry/recorder.js';
+import { AbrkitError } from '../../src/core/errors.js';
 import { exportTelemetry } from '../../src/telemetry/export.js';
 import { checkTelemetryEvent, stripQuery, type TelemetryEvent } from '../../src/telemetry/schema.js';
 import { openTelemetryStore } from '../../src/telemetry/store.js';
@@ -31,6 +32,17 @@ describe('telemetry schema', () => {
     expect(stripQuery('https://cdn.example/v/seg-3.m4s?token=secret&exp=1#t=2')).toBe('https://cdn.example/v/seg-3.m4s');
     expect(stripQuery('/v/seg-3.m4s#x')).toBe('/v/seg-3.m4s');
     expect(stripQuery('seg.ts')).toBe('seg.ts');
+  });
+
+  it('writes a stall guard reason with the held-back decision, its error as code and message', () => {
+    const proposed = { rungIndex: 4, reason: { kind: 'fallback' as const, error: new AbrkitError('policy-failed', 'boom') } };
+    const json = reasonToJson({ kind: 'stall-guard', proposed, slowestBps: 5e5, bufferS: 9 });
+    expect(JSON.parse(JSON.stringify(json))).toEqual({
+      kind: 'stall-guard',
+      proposed: { rungIndex: 4, reason: { kind: 'fallback', code: 'policy-failed', message: 'boom' } },
+      slowestBps: 5e5,
+      bufferS: 9,
+    });
   });
 
   it('rejects events with a wrong version, type or field', () => {

@@ -9,6 +9,7 @@ import { BUILTIN_POLICY_NAMES, ESTIMATOR_NAMES, OPTIMAL_POLICY_NAME, builtinPoli
 import { createDqnPolicy, createThroughputRegressor } from '../../dqn.js';
 import { DEFAULT_DQN_MODEL } from '../../dqn/model/default-model.js';
 import { createRobustMpcPolicy } from '../../policies/robustmpc.js';
+import { withStallGuard } from '../../policies/stall-guard.js';
 import { createNamedEstimator } from '../../policies/named.js';
 import { withPredictionErrors } from '../../estimators/prediction-errors.js';
 import type { QoeName as Qoe } from '../../qoe/models.js';
@@ -25,7 +26,7 @@ const LEARNED_POLICIES: Record<string, (qoe: Qoe) => PolicySpec> = {
   }),
   'robustmpc+learned': (qoe) => ({
     name: 'robustmpc+learned',
-    createPolicy: () => createRobustMpcPolicy({ qoe }),
+    createPolicy: () => withStallGuard(createRobustMpcPolicy({ qoe })),
     createEstimator: () => createThroughputRegressor({ initial: DEFAULT_DQN_MODEL.regressor }),
   }),
 };

@@ -13,6 +13,7 @@ import type { AbrPolicy } from '../../core/policy.js';
 import type { ThroughputEstimator } from '../../core/estimator.js';
 import { createDqnPolicy, loadLearnedEstimator } from '../../dqn.js';
 import { createNamedPolicy, startWarmUp, type AdapterOptions, type AdapterPolicyName } from '../../adapters/setup.js';
+import { withStallGuard } from '../../policies/stall-guard.js';
 import type { PageConfig, PageResult, PageSegment } from '../protocol.js';
 
 declare global {
@@ -94,10 +95,10 @@ function timedPolicy(inner: AbrPolicy): AbrPolicy {
 // warms a copy of the named policy itself, as the adapter would.
 async function namedPolicy(): Promise<{ policy: AbrPolicy; estimator: ThroughputEstimator }> {
   if (config.policy === 'robustmpc+learned') {
-    // RobustMPC planning on the learned regressor (abrkit/dqn), fresh per session.
+    // RobustMPC planning on the learned regressor (abrkit/dqn), fresh per session, behind the stall guard.
     const estimator = await loadLearnedEstimator();
-    void startWarmUp({ policy: createNamedPolicy('robustmpc').policy, estimator: await loadLearnedEstimator() });
-    return { policy: createNamedPolicy('robustmpc').policy, estimator };
+    void startWarmUp({ policy: withStallGuard(createNamedPolicy('robustmpc').policy), estimator: await loadLearnedEstimator() });
+    return { policy: withStallGuard(createNamedPolicy('robustmpc').policy), estimator };
   }
   if (config.policy !== 'dqn') {
     void startWarmUp(createNamedPolicy(config.policy as AdapterPolicyName));
