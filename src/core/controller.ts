@@ -3,8 +3,8 @@ import type { ThroughputEstimator, ThroughputPrediction } from './estimator.js';
 import type { Clock } from './clock.js';
 import type { Decision } from './decision.js';
 import type { DecisionContext } from './context.js';
-import type { DownloadSample, SampleRejection, SampleVerdict } from './sample.js';
-import { highestRungAtMost, validateLadder, type Ladder } from './ladder.js';
+import { normalizeSample, type DownloadSample, type SampleRejection, type SampleVerdict } from './sample.js';
+import { highestRungAtMost, normalizeLadder, validateLadder, type Ladder } from './ladder.js';
 import { AbrkitError, asAbrkitError, invalidOptions } from './errors.js';
 
 /** What the player knows when it needs the next rung. */
@@ -60,7 +60,7 @@ export class AbrController {
     const fallbackSafetyFactor = options.fallbackSafetyFactor ?? CONTROLLER_DEFAULTS.fallbackSafetyFactor;
     if (!Number.isInteger(historyLength) || historyLength < 1) throw invalidOptions('controller', 'historyLength must be an integer >= 1');
     if (!(fallbackSafetyFactor > 0 && fallbackSafetyFactor <= 1)) throw invalidOptions('controller', 'fallbackSafetyFactor must be in (0, 1]');
-    this.#ladder = validateLadder(options.ladder);
+    this.#ladder = normalizeLadder(validateLadder(options.ladder));
     this.policy = options.policy;
     this.estimator = options.estimator;
     this.#clock = options.clock;
@@ -74,10 +74,11 @@ export class AbrController {
   }
 
   setLadder(ladder: Ladder): void {
-    this.#ladder = validateLadder(ladder);
+    this.#ladder = normalizeLadder(validateLadder(ladder));
   }
 
-  addSample(sample: DownloadSample): SampleVerdict {
+  addSample(given: DownloadSample): SampleVerdict {
+    const sample = normalizeSample(given);
     const verdict = this.estimator.addSample(sample);
     if (verdict.accepted) {
       this.#history.push(sample);

@@ -52,6 +52,20 @@ export function validateLadder(ladder: Ladder): Ladder {
 }
 
 /** Builds a ladder from nominal bitrates, for players and tests that know nothing else. */
+/**
+ * A rendition with every field present, in one order (absent ones `undefined`). Objects of one shape
+ * keep the JIT's code for a policy valid from its warm-up to playback: a ladder of another shape
+ * than the warm-up's makes it throw that code away on the first real decision (a "wrong map" deopt).
+ */
+export function createRendition(r: Rendition): Rendition {
+  return { id: r.id, bitrateBps: r.bitrateBps, width: r.width, height: r.height, codecs: r.codecs, frameRate: r.frameRate };
+}
+
+/** The ladder in the one shape the controller hands policies (see `createRendition`); same content. */
+export function normalizeLadder(ladder: Ladder): Ladder {
+  return { renditions: ladder.renditions.map(createRendition), segmentDurationS: ladder.segmentDurationS, segmentSizesBytes: ladder.segmentSizesBytes };
+}
+
 export function ladderFromBitrates(bitratesBps: readonly number[], segmentDurationS: number): Ladder {
   return validateLadder({
     renditions: bitratesBps.map((bitrateBps, i) => ({ id: String(i), bitrateBps })),

@@ -14,6 +14,11 @@ export interface DownloadSample {
   readonly segmentIndex?: number;
 }
 
+/** The sample with every field present, in one order (for the same reason as `createRendition`). */
+export function normalizeSample(s: DownloadSample): DownloadSample {
+  return { bytes: s.bytes, durationMs: s.durationMs, ttfbMs: s.ttfbMs, startMs: s.startMs, endMs: s.endMs, rungIndex: s.rungIndex, segmentIndex: s.segmentIndex };
+}
+
 /** Throughput of a sample in bit/s, measured over its whole duration (request to last byte). */
 export function sampleThroughputBps(sample: DownloadSample): number {
   return (sample.bytes * 8 * 1000) / sample.durationMs;

@@ -1,6 +1,7 @@
 import type { AbrPolicy } from './policy.js';
 import type { DecisionContext } from './context.js';
-import type { DownloadSample } from './sample.js';
+import { normalizeSample, type DownloadSample } from './sample.js';
+import { normalizeLadder } from './ladder.js';
 import type { ThroughputEstimator } from './estimator.js';
 
 /**
@@ -28,10 +29,13 @@ export interface WarmUpTarget {
 
 /** Synthetic decisions: ladders of 3, 6 and 10 rungs in turn, varied buffers and links. Deterministic. */
 export function* warmUpDecisions(count: number): Generator<{ readonly sample: DownloadSample; readonly context: DecisionContext }> {
-  const ladders = [3, 6, 10].map((rungs) => ({
-    renditions: Array.from({ length: rungs }, (_, i) => ({ id: `w${i}`, bitrateBps: 300_000 * 1.5 ** i })),
-    segmentDurationS: rungs === 10 ? 2 : 4,
-  }));
+  // Ladders and samples in the shapes the controller hands policies, so the code compiled here stays valid.
+  const ladders = [3, 6, 10].map((rungs) =>
+    normalizeLadder({
+      renditions: Array.from({ length: rungs }, (_, i) => ({ id: `w${i}`, bitrateBps: 300_000 * 1.5 ** i })),
+      segmentDurationS: rungs === 10 ? 2 : 4,
+    }),
+  );
   const history: DownloadSample[] = [];
   for (let i = 0; i < count; i++) {
     const ladder = ladders[i % ladders.length]!;
@@ -39,7 +43,7 @@ export function* warmUpDecisions(count: number): Generator<{ readonly sample: Do
     const bytes = 200_000 + ((i * 104_729) % 1_500_000);
     const durationMs = (bytes * 8) / (mbps * 1000);
     const endMs = 1000 + i * 4000;
-    const sample: DownloadSample = { bytes, durationMs, ttfbMs: 40, startMs: endMs - durationMs, endMs };
+    const sample = normalizeSample({ bytes, durationMs, ttfbMs: 40, startMs: endMs - durationMs, endMs });
     history.push(sample);
     if (history.length > 10) history.shift();
     yield {
