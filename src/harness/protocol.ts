@@ -29,6 +29,8 @@ export interface PageResult {
   segments: PageSegment[];
   /** Main-thread time of each abrkit policy decision (empty for the players' own ABR). */
   decisionMs: number[];
+  /** Decisions whose context said live (`isLive`, no `segmentsRemaining`). */
+  liveDecisions: number;
   abandons: number;
   fallbacks: number;
   /** Uncaught page errors and unhandled rejections. */

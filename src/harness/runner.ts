@@ -28,6 +28,8 @@ export interface BrowserRunOptions {
   readonly durationS?: number;
   /** Forward buffer for every player and policy (default 30 s, hls.js's default). */
   readonly bufferGoalS?: number;
+  /** Serve the HLS stream live: segments published in real time in a sliding window (hls.js only). */
+  readonly live?: { readonly initialSegments: number; readonly windowSegments: number };
 }
 
 export interface BrowserRunResult extends SessionMetrics {
@@ -40,6 +42,10 @@ export interface BrowserRunResult extends SessionMetrics {
   readonly errors: readonly string[];
   readonly playerErrors: readonly string[];
   readonly decisionMs: readonly number[];
+  /** Decisions whose context said live (`isLive`, no `segmentsRemaining`). */
+  readonly liveDecisions: number;
+  /** Playhead position when the session ended, seconds. */
+  readonly finalTimeS: number;
   readonly segmentRungs: readonly number[];
   readonly requests: readonly RequestLogEntry[];
   readonly wallS: number;
@@ -118,7 +124,7 @@ export class BrowserHarness {
     const startedMs = Date.now();
     let result: PageResult;
     try {
-      this.#server.startSession({ trace: options.trace, ...(options.rttMs === undefined ? {} : { rttMs: options.rttMs }), faults: options.faults ?? [] });
+      this.#server.startSession({ trace: options.trace, ...(options.rttMs === undefined ? {} : { rttMs: options.rttMs }), faults: options.faults ?? [], ...(options.live ? { live: options.live } : {}) });
       await page.goto(`${this.#server.origin}/app/index.html?config=${encodeURIComponent(JSON.stringify(config))}`);
       const timeoutMs = (durationS + SESSION_SLACK_S) * 1000;
       await page.waitForFunction(() => window.__abrkitResult?.done === true, undefined, { timeout: timeoutMs, polling: 250 }).catch(() => undefined);
@@ -132,7 +138,7 @@ export class BrowserHarness {
     }
     const wallS = (Date.now() - startedMs) / 1000;
     const requests = [...this.#server.log];
-    return { ...summarize(stream, durationS, result, requests), player: options.player, policy: options.policy, trace: options.trace.name, ended: result.ended, abandons: result.abandons, fallbacks: result.fallbacks, errors: [...pageErrors, ...result.errors], playerErrors: result.playerErrors, decisionMs: result.decisionMs, segmentRungs: result.segments.map((s) => s.rungIndex), requests, wallS };
+    return { ...summarize(stream, durationS, result, requests), player: options.player, policy: options.policy, trace: options.trace.name, ended: result.ended, abandons: result.abandons, fallbacks: result.fallbacks, errors: [...pageErrors, ...result.errors], playerErrors: result.playerErrors, decisionMs: result.decisionMs, liveDecisions: result.liveDecisions, finalTimeS: result.finalTimeS, segmentRungs: result.segments.map((s) => s.rungIndex), requests, wallS };
   }
 
   async close(): Promise<void> {

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Trace } from '../sim/trace.js';
+import { isMediaPlaylist, livePlaylist, type LiveWindowOptions } from './live-playlist.js';
 
 /** A fault injected into matching media-segment requests. */
 export interface FaultSpec {
@@ -33,6 +34,8 @@ export interface ShapingOptions {
   /** Round-trip time added before each response's first byte (default: the trace's, else 40 ms). */
   readonly rttMs?: number;
   readonly faults?: readonly FaultSpec[];
+  /** Serve the HLS media playlists as a live stream (a sliding window published in real time). */
+  readonly live?: Omit<LiveWindowOptions, 'elapsedS'>;
 }
 
 export interface HarnessServer {
@@ -194,8 +197,12 @@ export async function startHarnessServer(options: { mediaDir: string; appFiles: 
       return;
     }
     if (!path.startsWith('/media/')) return void res.writeHead(404).end();
-    const body = await readMedia(path.slice('/media/'.length));
+    let body = await readMedia(path.slice('/media/'.length));
     const startMs = Date.now() - sessionStartMs;
+    if (body !== null && shaping?.live && path.endsWith('.m3u8')) {
+      const text = body.toString('utf8');
+      if (isMediaPlaylist(text)) body = Buffer.from(livePlaylist(text, { ...shaping.live, elapsedS: startMs / 1000 }));
+    }
     const fault = findFault(path);
     let faultKind: FaultSpec['kind'] | null = null;
     if (fault) {

@@ -85,3 +85,31 @@ for (const player of ['hls', 'shaka'] as const) {
     });
   });
 }
+
+describe('hls with abrkit, live', () => {
+  it('plays a live stream (sliding window, no end tag), deciding as live and switching with the link', async () => {
+    // 4 segments published at the start, one more every 4 s, 6 in the window: hls.js starts 3
+    // segments behind the edge and refreshes the playlist as it goes.
+    const durationS = 44;
+    const run = await harness.run({ player: 'hls', policy: POLICY, trace: stepTrace(), rttMs: 40, bufferGoalS: BUFFER_GOAL_S, durationS, live: { initialSegments: 4, windowSegments: 6 } });
+    const info = `${describeRun(run)} liveDecisions=${run.liveDecisions}/${run.decisionMs.length} finalTimeS=${run.finalTimeS}`;
+    expect(run.errors, info).toEqual([]);
+    expect(run.playerErrors.filter((e) => e.startsWith('fatal')), info).toEqual([]);
+    // It was live: the media playlists were fetched again and again, and no end was reached.
+    const playlistLoads = run.requests.filter((r) => /r\d\/index\.m3u8$/.test(r.path)).length;
+    expect(playlistLoads, info).toBeGreaterThanOrEqual(5);
+    expect(run.ended, info).toBe(false);
+    expect(run.finalTimeS, info).toBeGreaterThanOrEqual(durationS);
+    // Every decision saw a live context (no segments remaining to plan to).
+    expect(run.decisionMs.length, info).toBeGreaterThanOrEqual(6);
+    expect(run.liveDecisions, info).toBe(run.decisionMs.length);
+    expect(run.fallbacks, info).toBe(0);
+    const rungs = run.segmentRungs;
+    const firstHigh = rungs.findIndex((r) => r >= 3);
+    expect(firstHigh, info).toBeGreaterThanOrEqual(0);
+    const low = rungs.findIndex((r, i) => i > firstHigh && r <= 1);
+    expect(low, `no switch down after a high rung: ${info}`).toBeGreaterThan(firstHigh);
+    const backUp = rungs.findIndex((r, i) => i > low && r >= 3);
+    expect(backUp, `no switch back up after the low phase: ${info}`).toBeGreaterThan(low);
+  });
+});

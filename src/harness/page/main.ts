@@ -32,6 +32,7 @@ const result: PageResult = {
   stalls: [],
   segments: [],
   decisionMs: [],
+  liveDecisions: 0,
   abandons: 0,
   fallbacks: 0,
   errors: [],
@@ -80,6 +81,7 @@ function timedPolicy(inner: AbrPolicy): AbrPolicy {
     name: inner.name,
     decide(context) {
       const start = performance.now();
+      if (context.isLive && context.segmentsRemaining === null) result.liveDecisions++;
       try {
         return inner.decide(context);
       } finally {
