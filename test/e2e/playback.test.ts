@@ -100,9 +100,10 @@ describe('hls with abrkit, live', () => {
     expect(playlistLoads, info).toBeGreaterThanOrEqual(5);
     expect(run.ended, info).toBe(false);
     expect(run.finalTimeS, info).toBeGreaterThanOrEqual(durationS);
-    // Every decision saw a live context (no segments remaining to plan to).
+    // Every decision saw a live context (no segments remaining to plan to), except possibly the
+    // first: hls.js asks for a level before it has loaded any media playlist.
     expect(run.decisionMs.length, info).toBeGreaterThanOrEqual(6);
-    expect(run.liveDecisions, info).toBe(run.decisionMs.length);
+    expect(run.liveDecisions, info).toBeGreaterThanOrEqual(run.decisionMs.length - 1);
     expect(run.fallbacks, info).toBe(0);
     const rungs = run.segmentRungs;
     const firstHigh = rungs.findIndex((r) => r >= 3);
