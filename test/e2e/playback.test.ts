@@ -27,6 +27,16 @@ function describeRun(r: BrowserRunResult): string {
   return `rungs=${r.segmentRungs.join(',')} stalls=${r.stalls} rebuffer=${r.rebufferS.toFixed(2)}s errors=${JSON.stringify(r.errors)} playerErrors=${JSON.stringify(r.playerErrors)}`;
 }
 
+/** The rungs played went high (>= 3), then down to the lowest two in the low phase, then high again. */
+function expectDownThenUp(rungs: readonly number[], info: string): void {
+  const firstHigh = rungs.findIndex((r) => r >= 3);
+  expect(firstHigh, info).toBeGreaterThanOrEqual(0);
+  const low = rungs.findIndex((r, i) => i > firstHigh && r <= 1);
+  expect(low, `no switch down after a high rung: ${info}`).toBeGreaterThan(firstHigh);
+  const backUp = rungs.findIndex((r, i) => i > low && r >= 3);
+  expect(backUp, `no switch back up after the low phase: ${info}`).toBeGreaterThan(low);
+}
+
 let harness: BrowserHarness;
 
 beforeAll(async () => {
@@ -47,13 +57,7 @@ for (const player of ['hls', 'shaka'] as const) {
       expect(run.ended, info).toBe(true);
       const segmentCount = harness.stream.durationS / harness.stream.segmentDurationS;
       expect(run.segmentRungs.length, info).toBe(segmentCount);
-      const rungs = run.segmentRungs;
-      const firstHigh = rungs.findIndex((r) => r >= 3);
-      expect(firstHigh, info).toBeGreaterThanOrEqual(0);
-      const low = rungs.findIndex((r, i) => i > firstHigh && r <= 1);
-      expect(low, `no switch down after a high rung: ${info}`).toBeGreaterThan(firstHigh);
-      const backUp = rungs.findIndex((r, i) => i > low && r >= 3);
-      expect(backUp, `no switch back up after the low phase: ${info}`).toBeGreaterThan(low);
+      expectDownThenUp(run.segmentRungs, info);
       expect(run.fallbacks, info).toBe(0);
       expect(run.decisionMs.length, info).toBeGreaterThanOrEqual(segmentCount - 1);
     });
@@ -105,12 +109,6 @@ describe('hls with abrkit, live', () => {
     expect(run.decisionMs.length, info).toBeGreaterThanOrEqual(6);
     expect(run.liveDecisions, info).toBeGreaterThanOrEqual(run.decisionMs.length - 1);
     expect(run.fallbacks, info).toBe(0);
-    const rungs = run.segmentRungs;
-    const firstHigh = rungs.findIndex((r) => r >= 3);
-    expect(firstHigh, info).toBeGreaterThanOrEqual(0);
-    const low = rungs.findIndex((r, i) => i > firstHigh && r <= 1);
-    expect(low, `no switch down after a high rung: ${info}`).toBeGreaterThan(firstHigh);
-    const backUp = rungs.findIndex((r, i) => i > low && r >= 3);
-    expect(backUp, `no switch back up after the low phase: ${info}`).toBeGreaterThan(low);
+    expectDownThenUp(run.segmentRungs, info);
   });
 });
