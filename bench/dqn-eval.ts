@@ -5,6 +5,7 @@
  *
  *   npx tsx bench/dqn-eval.ts                      (the model shipped in src/dqn/model)
  *   npx tsx bench/dqn-eval.ts --model .cache/dqn-run1/best.f32.json [--no-optimal] [--sets envivio-fcc,...]
+ *   npx tsx bench/dqn-eval.ts --mode realistic     (abrkit's player's-eye simulator instead of Pensieve's)
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -19,9 +20,11 @@ import { markdownTable } from '../src/cli/table.js';
 import { createRobustMpcPolicy } from '../src/policies/robustmpc.js';
 import { createThroughputRegressor } from '../src/dqn/regressor.js';
 import { decodeModel } from '../src/dqn/model.js';
+import { withStallGuard } from '../src/policies/stall-guard.js';
+import type { SimMode } from '../src/sim/evaluate.js';
 
 const { values } = parseArgs({
-  options: { model: { type: 'string' }, 'no-optimal': { type: 'boolean' }, sets: { type: 'string' }, margin: { type: 'string' } },
+  options: { model: { type: 'string' }, 'no-optimal': { type: 'boolean' }, sets: { type: 'string' }, margin: { type: 'string' }, mode: { type: 'string', default: 'pensieve' } },
 });
 const shared = resolve(process.env.ABRKIT_SHARED ?? join(import.meta.dirname, '..', '..', 'shared'));
 if (!existsSync(join(shared, 'traces'))) {
@@ -39,6 +42,8 @@ const SETS = [
   { id: 'envivio-puffer-train', video: 'video/envivio', traces: 'traces/train/puffer-2021', onlyOnRequest: true },
 ];
 const wanted = values.sets?.split(',');
+const mode = values.mode as SimMode;
+if (mode !== 'pensieve' && mode !== 'realistic') throw new Error(`--mode must be pensieve or realistic, got ${values.mode}`);
 const deviationMargin = values.margin === undefined ? DQN_POLICY_DEFAULTS.deviationMargin : Number(values.margin);
 const errors: DqnFallbackError[] = [];
 
@@ -53,6 +58,13 @@ const dqnSpec: PolicySpec = {
   createEstimator: () => withPredictionErrors(createHarmonicMeanEstimator({ windowSize: 5 }), { windowSize: 5 }),
 };
 
+/** The same behind the stall guard: the browser's `robustmpc+learned`. */
+const learnedMpcSpec: PolicySpec = {
+  name: 'robustmpc+learned',
+  createPolicy: () => withStallGuard(createRobustMpcPolicy({ qoe: 'lin' })),
+  createEstimator: () => createThroughputRegressor({ initial: decodeModel(modelFile).regressor }),
+};
+
 /** RobustMPC planning on the learned regressor's prediction and uncertainty instead of the harmonic mean's. */
 const regressionMpcSpec: PolicySpec = {
   name: 'robustmpc+regressor',
@@ -65,11 +77,12 @@ for (const set of SETS.filter((s) => (wanted ? wanted.includes(s.id) : !('onlyOn
   const traces = loadTraces(join(shared, set.traces));
   const started = performance.now();
   const result = evaluate(video, traces, {
-    mode: 'pensieve',
+    mode,
     qoe: 'lin',
     policies: [
       ...(['rate', 'bba', 'bola', 'robustmpc'] as const).map((n) => builtinPolicySpec(n, { qoe: 'lin', pensieveQuirks: false })),
       regressionMpcSpec,
+      learnedMpcSpec,
       dqnSpec,
     ],
     optimal: !values['no-optimal'],
@@ -79,7 +92,7 @@ for (const set of SETS.filter((s) => (wanted ? wanted.includes(s.id) : !('onlyOn
   const mpcByTrace = new Map(result.perTrace.filter((r) => r.policy === 'robustmpc').map((r) => [r.trace, r.qoe]));
   const dqnRows = result.perTrace.filter((r) => r.policy === 'dqn');
   const worse = dqnRows.filter((r) => r.qoe < mpcByTrace.get(r.trace)! - 1e-9).length;
-  console.log(`\n## ${set.id}: ${traces.length} traces (${set.traces}), video ${video.name} (${video.renditions.length} rungs), pensieve mode, QoE_lin, ${seconds} s\n`);
+  console.log(`\n## ${set.id}: ${traces.length} traces (${set.traces}), video ${video.name} (${video.renditions.length} rungs), ${mode} mode, QoE_lin, ${seconds} s\n`);
   console.log(
     markdownTable(
       ['policy', 'QoE/chunk', 'median', 'x robustmpc', '% of optimal', 'bitrate kbps', 'rebuffer s', 'switches'],
