@@ -47,10 +47,25 @@ export interface RegressorOptions {
   readonly residualDecay: number;
   /** errorRatio = exp(z * residual RMS) - 1. */
   readonly errorZ: number;
+  /**
+   * Cap on the trace of the RLS covariance, as a multiple of the starting state's. With forgetting,
+   * the covariance grows without bound along directions the samples do not excite (the sample count
+   * feature is constant once the window is full, like the bias): unbounded, it reached 1e25 and lost
+   * positive-definiteness after ~8,000 updates, and the predictions went to nonsense. A persisted
+   * state sees that many updates in a few hours of viewing.
+   */
+  readonly maxCovarianceGrowth: number;
   readonly sampleFilter?: SampleFilterOptions;
 }
 
-export const REGRESSOR_DEFAULTS: RegressorOptions = Object.freeze({ forgetting: 0.995, residualDecay: 0.1, errorZ: 1 });
+export const REGRESSOR_DEFAULTS: RegressorOptions = Object.freeze({ forgetting: 0.995, residualDecay: 0.1, errorZ: 1, maxCovarianceGrowth: 10 });
+
+/** Sum of the diagonal of a row-major D x D matrix. */
+function traceOf(matrix: ArrayLike<number>, D: number): number {
+  let sum = 0;
+  for (let i = 0; i < D; i++) sum += matrix[i * D + i];
+  return sum;
+}
 
 /** Initial RLS covariance scale when starting from scratch: a weak prior around the harmonic mean. */
 const FRESH_COVARIANCE = 1;
@@ -114,17 +129,26 @@ export function validateRegressorState(state: unknown): RegressorState {
   ) {
     throw invalidOptions('regressor', 'state is malformed (expected version 1 with finite weights and covariance)');
   }
+  // A covariance that lost its positive diagonal (a state saved by an unbounded RLS) is corrupt too.
+  for (let i = 0; i < REGRESSOR_FEATURES; i++) {
+    if (!(s.covariance![i * REGRESSOR_FEATURES + i]! > 0)) throw invalidOptions('regressor', 'state is malformed (covariance diagonal must be positive)');
+  }
   return s as RegressorState;
 }
 
 export function createThroughputRegressor(options: Partial<RegressorOptions> = {}): ThroughputRegressor {
-  const { forgetting, residualDecay, errorZ, sampleFilter } = { ...REGRESSOR_DEFAULTS, ...options };
+  const { forgetting, residualDecay, errorZ, sampleFilter, maxCovarianceGrowth } = { ...REGRESSOR_DEFAULTS, ...options };
   if (!(forgetting > 0 && forgetting <= 1)) throw invalidOptions('regressor', `forgetting must be in (0, 1], got ${forgetting}`);
+  if (!(maxCovarianceGrowth >= 1 && Number.isFinite(maxCovarianceGrowth))) {
+    throw invalidOptions('regressor', `maxCovarianceGrowth must be finite and >= 1, got ${maxCovarianceGrowth}`);
+  }
   if (!(residualDecay > 0 && residualDecay <= 1)) throw invalidOptions('regressor', `residualDecay must be in (0, 1], got ${residualDecay}`);
   const initial = validateRegressorState(options.initial ?? freshRegressorState());
   const D = REGRESSOR_FEATURES;
   const w = Float64Array.from(initial.weights);
   const P = Float64Array.from(initial.covariance);
+  const startTrace = traceOf(initial.covariance, D);
+  const maxTrace = startTrace * maxCovarianceGrowth;
   let residualVariance = initial.residualVariance;
   let updates = initial.updates;
   let window: DownloadSample[] = [];
@@ -133,7 +157,8 @@ export function createThroughputRegressor(options: Partial<RegressorOptions> = {
   const rlsUpdate = (x: Float64Array, y: number) => {
     let prediction = 0;
     for (let i = 0; i < D; i++) prediction += w[i] * x[i];
-    const residual = y - prediction;
+    // The error of the prediction as made (predict clamps the log ratio the same way).
+    const residual = y - Math.max(-3, Math.min(3, prediction));
     let denominator = forgetting;
     for (let i = 0; i < D; i++) {
       let sum = 0;
@@ -145,8 +170,35 @@ export function createThroughputRegressor(options: Partial<RegressorOptions> = {
     for (let i = 0; i < D; i++) {
       for (let j = 0; j < D; j++) P[i * D + j] = (P[i * D + j] - (px[i] * px[j]) / denominator) / forgetting;
     }
+    boundCovariance();
     residualVariance = (1 - residualDecay) * residualVariance + residualDecay * residual * residual;
     updates++;
+  };
+
+  /**
+   * Keeps P symmetric, positive on its diagonal and its trace at most `maxTrace`; a P (or w) that
+   * rounding broke anyway restarts from the starting state's, rather than poisoning every later prediction.
+   */
+  const boundCovariance = () => {
+    let healthy = true;
+    for (let i = 0; i < D && healthy; i++) {
+      if (!(P[i * D + i] > 0) || !Number.isFinite(w[i])) healthy = false;
+      for (let j = i + 1; j < D; j++) {
+        const mean = (P[i * D + j] + P[j * D + i]) / 2;
+        P[i * D + j] = mean;
+        P[j * D + i] = mean;
+      }
+    }
+    const trace = traceOf(P, D);
+    if (!healthy || !Number.isFinite(trace)) {
+      P.set(initial.covariance);
+      w.set(initial.weights);
+      return;
+    }
+    if (trace > maxTrace) {
+      const scale = maxTrace / trace;
+      for (let k = 0; k < P.length; k++) P[k] *= scale;
+    }
   };
 
   return {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createThroughputRegressor, fitRegressor, freshRegressorState, validateRegressorState } from '../../src/dqn/regressor.js';
+import { createThroughputRegressor, fitRegressor, freshRegressorState, REGRESSOR_DEFAULTS, validateRegressorState } from '../../src/dqn/regressor.js';
+import { DEFAULT_DQN_MODEL } from '../../src/dqn/model/default-model.js';
 import { sampleAt } from './helpers.js';
 
 describe('throughput regressor', () => {
@@ -45,9 +46,43 @@ describe('throughput regressor', () => {
     expect(b.state().updates).toBe(26);
   });
 
+  it('stays bounded over a lifetime of sessions (no RLS covariance windup)', () => {
+    // Seeded links: a log-normal walk with deep drops, 60 sessions of 200 downloads, one regressor
+    // kept across them, as a persisted state is. Without the bound, the covariance lost
+    // positive-definiteness after a few thousand updates and the predictions went to nonsense.
+    let seed = 7;
+    const random = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+    const start = DEFAULT_DQN_MODEL.regressor;
+    const startTrace = start.covariance.reduce((sum, v, k) => (k % 11 === 0 ? sum + v : sum), 0);
+    const r = createThroughputRegressor({ initial: start });
+    let worstRatio = 1;
+    for (let session = 0; session < 60; session++) {
+      r.reset();
+      let logMbps = Math.log(0.5 + 5 * random());
+      for (let i = 0; i < 200; i++) {
+        logMbps = Math.max(Math.log(0.05), Math.min(Math.log(50), logMbps + 0.3 * (random() - 0.5)));
+        const mbps = random() < 0.03 ? 0.1 : Math.exp(logMbps);
+        const prediction = r.predict();
+        if (prediction && session >= 40) worstRatio = Math.max(worstRatio, prediction.throughputBps / (mbps * 1e6), (mbps * 1e6) / prediction.throughputBps);
+        r.addSample(sampleAt(mbps, 100_000 + Math.floor(random() * 2_000_000), 4000 * (session * 200 + i + 1)));
+      }
+    }
+    const state = r.state();
+    expect(state.updates).toBeGreaterThan(11_000);
+    expect(() => validateRegressorState(state)).not.toThrow();
+    const diagonal = state.covariance.filter((_, k) => k % 11 === 0);
+    expect(Math.min(...diagonal)).toBeGreaterThan(0);
+    expect(diagonal.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(startTrace * REGRESSOR_DEFAULTS.maxCovarianceGrowth * (1 + 1e-9));
+    expect(Math.max(...state.weights.map(Math.abs))).toBeLessThan(10);
+    // Late in life, no prediction is off by more than the link's own worst jump (a 3% chance of 0.1 Mbps).
+    expect(worstRatio).toBeLessThan(150);
+  });
+
   it('refuses a corrupt state', () => {
     expect(() => validateRegressorState({ ...freshRegressorState(), weights: [NaN] })).toThrow(/malformed/);
     expect(() => createThroughputRegressor({ initial: { ...freshRegressorState(), residualVariance: -1 } })).toThrow(/malformed/);
+    const negative = freshRegressorState().covariance.map((v, k) => (k === 22 ? -v : v));
+    expect(() => validateRegressorState({ ...freshRegressorState(), covariance: negative })).toThrow(/diagonal must be positive/);
   });
 
   it('fits offline by least squares', () => {
