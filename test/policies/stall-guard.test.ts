@@ -20,7 +20,7 @@ function proposing(rung: number): AbrPolicy & { resets: number } {
 const slowDip = [sampleAt(3), sampleAt(0.5), sampleAt(3)];
 
 describe('withStallGuard', () => {
-  const options = { windowSamples: 3, upSwitchReserveS: 6, minReserveS: 0 };
+  const options = { windowSamples: 3, upSwitchReserveS: 6, minReserveS: 0, safetyFactor: 1 };
 
   it('lowers a step up to the highest rung that would arrive with the reserve left at the slowest recent throughput', () => {
     const guard = withStallGuard(proposing(3), options);
@@ -68,6 +68,31 @@ describe('withStallGuard', () => {
     expect(decide(4)).toBe(0);
   });
 
+  it('stretches the download by safetyFactor, so a rung is not held with a fraction of a second to spare', () => {
+    // 750 kbps takes 6 s at 0.5 Mbit/s. 6.5 s buffered: factor 1 holds it (0.5 s left); factor 1.5 makes it
+    // 9 s, which would stall, so it steps down to 300 kbps (2.4 s x 1.5 = 3.6 s, 2.9 s left).
+    const decide = (safetyFactor: number) =>
+      withStallGuard(proposing(1), { ...options, safetyFactor }).decide(contextFor(PENSIEVE_LADDER, { bufferS: 6.5, lastRungIndex: 1, history: slowDip }));
+    expect(decide(1).rungIndex).toBe(1);
+    const lowered = decide(1.5);
+    expect(lowered.rungIndex).toBe(0);
+    expect(lowered.reason.kind).toBe('stall-guard');
+    // A step up needs its reserve after the stretched download too: 750 kbps from 300 with 14 s buffered
+    // leaves 8 s with factor 1, 5 s with factor 1.5 (< 6).
+    const up = (safetyFactor: number) =>
+      withStallGuard(proposing(1), { ...options, safetyFactor }).decide(contextFor(PENSIEVE_LADDER, { bufferS: 14, lastRungIndex: 0, history: slowDip })).rungIndex;
+    expect(up(1)).toBe(1);
+    expect(up(1.5)).toBe(0);
+  });
+
+  it('defaults to a safety factor of 1.5', () => {
+    const held = (bufferS: number) =>
+      withStallGuard(proposing(1)).decide(contextFor(PENSIEVE_LADDER, { bufferS, lastRungIndex: 1, history: slowDip })).rungIndex;
+    // 750 kbps at 0.5 Mbit/s, stretched: 9 s.
+    expect(held(9.1)).toBe(1);
+    expect(held(8.9)).toBe(0);
+  });
+
   it('looks only at the last windowSamples downloads', () => {
     const history = [sampleAt(0.1), sampleAt(5), sampleAt(5), sampleAt(5)];
     // Without the old 0.1 Mbit/s sample, 1850 kbps (7.4 Mbit) takes 1.5 s at 5 Mbit/s: 8.5 s left of 10.
@@ -103,6 +128,9 @@ describe('withStallGuard', () => {
     { upSwitchReserveS: Number.NaN },
     { upSwitchReserveS: Infinity },
     { minReserveS: 8, upSwitchReserveS: 6 },
+    { safetyFactor: 0.9 },
+    { safetyFactor: Number.NaN },
+    { safetyFactor: Infinity },
   ])('rejects %o', (bad) => {
     let error: unknown;
     try {

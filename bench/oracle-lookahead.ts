@@ -1,0 +1,99 @@
+/**
+ * How close to the offline optimum an MPC gets when its throughput prediction is perfect: at every
+ * chunk it simulates each plan over the next H chunks on the trace itself (the environment's own
+ * state, cloned) and takes the first step of the best, by the same QoE_lin as the optimum. No
+ * online policy predicts better than this; what is left to the optimum is what an H-chunk horizon
+ * cannot see. Pensieve mode, Envivio, the sets #3's targets are stated on.
+ *
+ *   npx tsx bench/oracle-lookahead.ts [--horizons 3,4,5] [--sets puffer,fcc]
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadTraces, loadVideo } from '../src/cli/node-io.js';
+import { evaluate } from '../src/sim/evaluate.js';
+import { createPensieveEnv, PENSIEVE_CONSTANTS, type PensieveState } from '../src/sim/pensieve-env.js';
+import { createPlanPolicy } from '../src/sim/optimal.js';
+import { chunkQoe, createQoeModel, type QoeModel } from '../src/qoe/models.js';
+import { createHarmonicMeanEstimator } from '../src/estimators/harmonic.js';
+import { markdownTable } from '../src/cli/table.js';
+import type { SimEnv } from '../src/sim/env.js';
+import type { Trace } from '../src/sim/trace.js';
+import type { SimVideo } from '../src/sim/ladder-parsers.js';
+
+const { values } = parseArgs({ options: { horizons: { type: 'string', default: '3,4,5' }, sets: { type: 'string', default: 'puffer,fcc' } } });
+const shared = resolve(process.env.ABRKIT_SHARED ?? join(import.meta.dirname, '..', '..', 'shared'));
+if (!existsSync(join(shared, 'traces'))) {
+  console.error(`oracle-lookahead: needs ../shared (traces and video), not found at ${shared}`);
+  process.exit(2);
+}
+const SETS: Record<string, string> = {
+  puffer: join(shared, 'traces/validation/puffer-2021'),
+  fcc: join(shared, 'traces/train/fcc-hsdpa'),
+};
+const horizons = values.horizons.split(',').map(Number);
+if (!horizons.every((h) => Number.isInteger(h) && h >= 1 && h <= 6)) {
+  console.error('oracle-lookahead: --horizons takes integers in 1..6 (6^H plans per chunk)');
+  process.exit(2);
+}
+const video = await loadVideo(join(shared, 'video/envivio'));
+const model = createQoeModel('lin', video);
+
+/** The plan an MPC with an exact H-chunk view of the trace plays, chunk by chunk. */
+function lookaheadPlan(env: SimEnv<PensieveState>, qoe: QoeModel, horizon: number): number[] {
+  const rungs = env.video.renditions.length;
+  const plan = [Math.min(PENSIEVE_CONSTANTS.defaultRung, rungs - 1)];
+  const state = env.initial();
+  env.step(state, 0, plan[0]);
+  for (let i = 1; i < env.chunkCount; i++) {
+    const depthLimit = Math.min(horizon, env.chunkCount - i);
+    let best = -Infinity;
+    let bestFirst = 0;
+    const search = (from: PensieveState, depth: number, previous: number, total: number, first: number): void => {
+      if (depth === depthLimit) {
+        if (total > best) [best, bestFirst] = [total, first];
+        return;
+      }
+      for (let rung = 0; rung < rungs; rung++) {
+        const next = env.clone(from);
+        const { rebufferS } = env.step(next, i + depth, rung);
+        search(next, depth + 1, rung, total + chunkQoe(qoe, rung, previous, rebufferS), depth === 0 ? rung : first);
+      }
+    };
+    search(state, 0, plan[i - 1], 0, 0);
+    plan.push(bestFirst);
+    env.step(state, i, bestFirst);
+  }
+  return plan;
+}
+
+/** Mean QoE_lin per chunk of the look-ahead MPC and of the optimum, scored by `abrkit eval`. */
+function score(traces: readonly Trace[], simVideo: SimVideo, horizon: number): { lookahead: number; optimal: number } {
+  let lookahead = 0;
+  let optimal = 0;
+  for (const trace of traces) {
+    const plan = lookaheadPlan(createPensieveEnv(trace, simVideo), model, horizon);
+    const spec = { name: 'lookahead', createPolicy: () => createPlanPolicy(plan), createEstimator: () => createHarmonicMeanEstimator() };
+    const result = evaluate(simVideo, [trace], { mode: 'pensieve', qoe: 'lin', optimal: true, policies: [spec] });
+    lookahead += result.summary[0].qoe;
+    optimal += result.summary[1].qoe;
+  }
+  return { lookahead: lookahead / traces.length, optimal: optimal / traces.length };
+}
+
+const rows: string[][] = [];
+for (const set of values.sets.split(',')) {
+  const dir = SETS[set];
+  if (!dir) {
+    console.error(`oracle-lookahead: unknown set ${set} (${Object.keys(SETS).join(', ')})`);
+    process.exit(2);
+  }
+  const traces = loadTraces(dir);
+  for (const horizon of horizons) {
+    const startedMs = performance.now();
+    const { lookahead, optimal } = score(traces, video, horizon);
+    rows.push([`${set} (${traces.length})`, String(horizon), lookahead.toFixed(3), optimal.toFixed(3), `${((lookahead / optimal) * 100).toFixed(1)}%`]);
+    console.error(`${set} H=${horizon}: ${((performance.now() - startedMs) / 1000).toFixed(0)} s`);
+  }
+}
+console.log(markdownTable(['set', 'horizon, chunks', 'MPC with the exact future', 'optimal', '% of optimal'], rows));
