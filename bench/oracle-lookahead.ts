@@ -5,7 +5,7 @@
  * online policy predicts better than this; what is left to the optimum is what an H-chunk horizon
  * cannot see. Pensieve mode, Envivio, the sets #3's targets are stated on.
  *
- *   npx tsx bench/oracle-lookahead.ts [--horizons 3,4,5] [--sets puffer,fcc]
+ *   npx tsx bench/oracle-lookahead.ts [--horizons 3,4,5,6] [--sets puffer,fcc]
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -21,7 +21,7 @@ import type { SimEnv } from '../src/sim/env.js';
 import type { Trace } from '../src/sim/trace.js';
 import type { SimVideo } from '../src/sim/ladder-parsers.js';
 
-const { values } = parseArgs({ options: { horizons: { type: 'string', default: '3,4,5' }, sets: { type: 'string', default: 'puffer,fcc' } } });
+const { values } = parseArgs({ options: { horizons: { type: 'string', default: '3,4,5,6' }, sets: { type: 'string', default: 'puffer,fcc' } } });
 const shared = resolve(process.env.ABRKIT_SHARED ?? join(import.meta.dirname, '..', '..', 'shared'));
 if (!existsSync(join(shared, 'traces'))) {
   console.error(`oracle-lookahead: needs ../shared (traces and video), not found at ${shared}`);

@@ -66,9 +66,9 @@ export interface AdapterOptions {
   readonly warmUpDecisions?: number;
   /**
    * Put the policy behind `withStallGuard`: no choice that would stall, and no step up that would leave
-   * less than 6 s of buffer, were the next segment to come at the slowest of the last 5 downloads'
-   * throughputs. `true` for its defaults, or its options. Off by default, so a named policy behaves as
-   * in the simulator.
+   * less than 6 s of buffer, were the next segment to take 1.5 times as long as at the slowest of the
+   * last 5 downloads' throughputs. `true` for its defaults, or its options. Off by default, so a named
+   * policy behaves as in the simulator.
    */
   readonly stallGuard?: boolean | Partial<StallGuardOptions>;
 }
