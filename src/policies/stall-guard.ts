@@ -29,8 +29,8 @@ export interface StallGuardOptions {
  *
  * Safety factor: with 1, real playback (hls.js, a Puffer trace) held 750 kbps with 0.3 s to spare on a
  * link that had just given 0.26 Mbit/s, then stalled 7 s when it gave less. 1.5 asks the buffer to cover
- * half as long again as the download at the slowest recent throughput, the margin dash.js's
- * insufficient-buffer rule keeps for its mean throughput (there 2x). It is paid for: on the same
+ * half as long again as the download at the slowest recent throughput (dash.js's insufficient-buffer
+ * rule keeps a like margin: half the buffer, at its mean throughput). It is paid for: on the same
  * training sets it costs 0.02-0.03 QoE_lin per chunk, and the simulator's stall time hardly moves.
  */
 export const STALL_GUARD_DEFAULTS: StallGuardOptions = Object.freeze({ windowSamples: 5, upSwitchReserveS: 6, minReserveS: 0, safetyFactor: 1.5 });
@@ -38,10 +38,10 @@ export const STALL_GUARD_DEFAULTS: StallGuardOptions = Object.freeze({ windowSam
 /**
  * Wraps a policy so that no choice would stall, and no step up would leave less than
  * `upSwitchReserveS` of buffer, if the next segment took `safetyFactor` times as long as it would at
- * the slowest throughput of the last few downloads. A choice that fails is lowered to the highest rung that passes (the lowest allowed
- * rung if none does). Mean predictions average a dip away; this looks at the dip, so a policy neither
- * climbs nor holds a rung on a link that was just too slow for it, with a buffer that could not absorb
- * it again.
+ * the slowest throughput of the last few downloads. A choice that fails is lowered to the highest rung
+ * that passes (the lowest allowed rung if none does). Mean predictions average a dip away; this looks
+ * at the dip, so a policy neither climbs nor holds a rung on a link that was just too slow for it, with
+ * a buffer that could not absorb it again.
  */
 export function withStallGuard(policy: AbrPolicy, options: Partial<StallGuardOptions> = {}): AbrPolicy {
   const { windowSamples, upSwitchReserveS, minReserveS, safetyFactor } = { ...STALL_GUARD_DEFAULTS, ...options };
