@@ -3,7 +3,11 @@ import type { DecisionContext } from '../core/context.js';
 import type { Trace } from '../sim/trace.js';
 import type { SimVideo } from '../sim/ladder-parsers.js';
 import type { ThroughputRegressor } from './regressor.js';
+import type { SimEnv, ChunkOutcome } from '../sim/env.js';
+import type { AbandonRule } from '../core/abandon.js';
 import { createPensieveEnv, PENSIEVE_CONSTANTS } from '../sim/pensieve-env.js';
+import { createRealisticEnv } from '../sim/realistic-env.js';
+import { createAbandonRule } from '../core/abandon.js';
 import { computeFeatures, historyStats, type Features } from './features.js';
 
 /** QoE_lin of one chunk (Pensieve's reward): Mbps - 4.3 * rebuffer s - |Mbps change|. */
@@ -13,6 +17,39 @@ export function chunkRewardLin(video: SimVideo, rung: number, previousRung: numb
   const mbps = video.renditions[rung].bitrateBps / 1e6;
   const previousMbps = video.renditions[previousRung].bitrateBps / 1e6;
   return mbps - REBUFFER_PENALTY_LIN * rebufferS - Math.abs(mbps - previousMbps);
+}
+
+/** The simulator a training episode runs in (the modes of `abrkit eval`). */
+export type EpisodeMode = 'pensieve' | 'realistic';
+export const EPISODE_MODES: readonly EpisodeMode[] = Object.freeze(['pensieve', 'realistic']);
+
+/** A session to train in: the simulator, chunk 0's rung, and the abandonment rule the player applies. */
+export interface EpisodeEnv {
+  readonly env: SimEnv<unknown>;
+  /**
+   * Rung of chunk 0, chosen before any sample: Pensieve's default rung (its protocol), or in the
+   * realistic mode the lowest, which is what the DQN policy picks with no samples.
+   */
+  readonly firstRung: number;
+  readonly abandon?: AbandonRule;
+}
+
+const ABANDON = createAbandonRule();
+
+/** The environment of `abrkit eval --mode <mode>` for one trace (realistic: defaults, with the adapters' abandonment rule). */
+export function createEpisodeEnv(mode: EpisodeMode, trace: Trace, video: SimVideo): EpisodeEnv {
+  if (mode === 'pensieve') {
+    return { env: createPensieveEnv(trace, video) as SimEnv<unknown>, firstRung: Math.min(PENSIEVE_CONSTANTS.defaultRung, video.renditions.length - 1) };
+  }
+  return { env: createRealisticEnv(trace, video) as SimEnv<unknown>, firstRung: 0, abandon: ABANDON };
+}
+
+/**
+ * QoE_lin of a chunk as delivered (the rung an abandonment fell back to), startup delay charged as
+ * rebuffering as `abrkit eval` does in the realistic mode (Pensieve mode has none after chunk 0).
+ */
+export function outcomeRewardLin(video: SimVideo, outcome: ChunkOutcome, previousRung: number): number {
+  return chunkRewardLin(video, outcome.rungIndex, previousRung, outcome.rebufferS + outcome.startupS);
 }
 
 export interface EpisodeStep {
@@ -26,17 +63,18 @@ export interface EpisodeStep {
 export type ActionChooser = (features: Features, context: DecisionContext) => number;
 
 /**
- * Plays one Pensieve-mode session as the DQN sees it (chunk 0 at the default rung, then one
- * decision per chunk), returning each decision's features, action and QoE_lin reward.
+ * Plays one session as the DQN sees it (chunk 0 at the mode's first rung, then one decision per
+ * chunk), returning each decision's features, action and QoE_lin reward.
  */
-export function playEpisode(trace: Trace, video: SimVideo, regressor: ThroughputRegressor, choose: ActionChooser): EpisodeStep[] {
-  const env = createPensieveEnv(trace, video);
+export function playEpisode(trace: Trace, video: SimVideo, regressor: ThroughputRegressor, choose: ActionChooser, mode: EpisodeMode = 'pensieve'): EpisodeStep[] {
+  const { env, firstRung, abandon } = createEpisodeEnv(mode, trace, video);
   const state = env.initial();
   const top = video.renditions.length - 1;
   const history: DownloadSample[] = [];
   regressor.reset();
-  let lastRung = Math.min(PENSIEVE_CONSTANTS.defaultRung, top);
-  const first = env.step(state, 0, lastRung);
+  let lastRung = firstRung;
+  const first = env.step(state, 0, lastRung, abandon);
+  lastRung = first.rungIndex;
   for (const s of first.samples) {
     history.push(s);
     regressor.addSample(s);
@@ -60,15 +98,14 @@ export function playEpisode(trace: Trace, video: SimVideo, regressor: Throughput
     });
     const context = simDecisionContext(video, segmentIndex, segmentsRemaining, bufferS, lastRung, recent, env.nowMs(state));
     const action = choose(features, context);
-    const rung = features.minRungIndex + action;
-    const outcome = env.step(state, segmentIndex, rung);
-    steps.push({ features, action, reward: chunkRewardLin(video, rung, lastRung, outcome.rebufferS) });
+    const outcome = env.step(state, segmentIndex, features.minRungIndex + action, abandon);
+    steps.push({ features, action, reward: outcomeRewardLin(video, outcome, lastRung) });
     for (const s of outcome.samples) {
       history.push(s);
       regressor.addSample(s);
     }
     if (history.length > 40) history.splice(0, history.length - 20);
-    lastRung = rung;
+    lastRung = outcome.rungIndex;
   }
   return steps;
 }

@@ -22,12 +22,12 @@ import {
   zeroGradients,
 } from './network.js';
 import { createThroughputRegressor, fitRegressor } from './regressor.js';
-import { chunkRewardLin, playEpisode, simDecisionContext, type ActionChooser, type EpisodeStep } from './episode.js';
+import { createEpisodeEnv, outcomeRewardLin, playEpisode, simDecisionContext, type ActionChooser, type EpisodeMode, type EpisodeStep, EPISODE_MODES } from './episode.js';
 import type { DecisionContext } from '../core/context.js';
 import type { ThroughputRegressor } from './regressor.js';
 import { planOptimal } from '../sim/optimal.js';
 import { createQoeModel } from '../qoe/models.js';
-import { createPensieveEnv, PENSIEVE_CONSTANTS, type PensieveState } from '../sim/pensieve-env.js';
+import { createPensieveEnv, PENSIEVE_CONSTANTS } from '../sim/pensieve-env.js';
 import { createRobustMpcPolicy } from '../policies/robustmpc.js';
 import { createBolaPolicy } from '../policies/bola.js';
 import { createRatePolicy } from '../policies/rate.js';
@@ -687,6 +687,12 @@ export interface RolloutTrainOptions {
    * Both start from the same seeded weights and play the same plain-JS forward pass (`qValues`).
    */
   readonly backend: RolloutBackendName;
+  /**
+   * Simulators every training session is played in, one session per mode: Pensieve's (the
+   * literature's protocol) and/or abrkit's realistic one (round trips, startup, a 30 s buffer goal,
+   * abandonment: what a player in a browser sees).
+   */
+  readonly modes: readonly EpisodeMode[];
 }
 
 export type RolloutBackendName = 'native' | 'tfjs';
@@ -705,6 +711,7 @@ export const ROLLOUT_TRAIN_DEFAULTS: RolloutTrainOptions = Object.freeze({
   learnedRolloutsFrom: Infinity,
   keepRounds: Infinity,
   backend: 'native',
+  modes: Object.freeze(['pensieve'] as EpisodeMode[]),
 });
 
 /** One decision with the return of every allowed candidate (NaN where the shield forbids it). */
@@ -744,23 +751,25 @@ export function rolloutEpisode(
   base: RolloutBase,
   behave: ActionChooser,
   rewardScale: number,
+  mode: EpisodeMode = 'pensieve',
 ): RolloutDecision[] {
   const regressor = makeRegressor();
   const seen: DownloadSample[] = [];
-  const env = createPensieveEnv(trace, video);
+  const { env, firstRung, abandon } = createEpisodeEnv(mode, trace, video);
   const state = env.initial();
   const top = video.renditions.length - 1;
   const history: DownloadSample[] = [];
   regressor.reset();
-  let lastRung = Math.min(PENSIEVE_CONSTANTS.defaultRung, top);
-  for (const s of env.step(state, 0, lastRung).samples) {
+  const first = env.step(state, 0, firstRung, abandon);
+  let lastRung = first.rungIndex;
+  for (const s of first.samples) {
     history.push(s);
     seen.push(s);
     regressor.addSample(s);
   }
   const decisions: RolloutDecision[] = [];
   /** Return from `segmentIndex` on of rung `first` then the base policy. */
-  const rollout = (from: RolloutPosition<PensieveState>, segmentIndex: number, first: number): number => {
+  const rollout = (from: RolloutPosition<unknown>, segmentIndex: number, first: number): number => {
     const s = env.clone(from.state);
     const h = from.history.slice(-20);
     let previous = from.lastRung;
@@ -791,12 +800,12 @@ export function rolloutEpisode(
           rung = base.policy.decide(simDecisionContext(video, segment, env.chunkCount - segment, env.bufferS(s), previous, h, env.nowMs(s))).rungIndex;
         }
       }
-      const outcome = env.step(s, segment, rung);
-      total += chunkRewardLin(video, rung, previous, outcome.rebufferS);
+      const outcome = env.step(s, segment, rung, abandon);
+      total += outcomeRewardLin(video, outcome, previous);
       if (forked) for (const sample of outcome.samples) forked.addSample(sample);
       h.push(...outcome.samples);
       if (h.length > 20) h.splice(0, h.length - 20);
-      previous = rung;
+      previous = outcome.rungIndex;
     }
     return total * rewardScale;
   };
@@ -831,15 +840,14 @@ export function rolloutEpisode(
     for (let k = 0; k < features.rungCount; k++) targets[k] -= sum / count;
     decisions.push({ features, mask, targets });
     const context = simDecisionContext(video, segmentIndex, segmentsRemaining, bufferS, lastRung, recent, env.nowMs(state));
-    const rung = features.minRungIndex + behave(features, context);
-    const outcome = env.step(state, segmentIndex, rung);
+    const outcome = env.step(state, segmentIndex, features.minRungIndex + behave(features, context), abandon);
     for (const s of outcome.samples) {
       history.push(s);
       seen.push(s);
       regressor.addSample(s);
     }
     if (history.length > 40) history.splice(0, history.length - 20);
-    lastRung = rung;
+    lastRung = outcome.rungIndex;
   }
   return decisions;
 }
@@ -878,7 +886,8 @@ export interface RolloutTrainer {
   collect(onProgress?: (done: number, total: number) => void): void;
   /** One pass over the collected decisions in random order; returns the mean loss. */
   epoch(): number;
-  evaluateGreedy(traces: readonly Trace[], video: SimVideo): number[];
+  /** Mean QoE_lin per decided chunk of the played (greedy, shielded) network on each trace. */
+  evaluateGreedy(traces: readonly Trace[], video: SimVideo, mode?: EpisodeMode): number[];
   model(): DqnModel;
   /** Frees the learner's tensors (tfjs); the trainer is unusable after. */
   dispose(): void;
@@ -898,6 +907,9 @@ export function createRolloutTrainer(data: TrainData, options: Partial<RolloutTr
   if (data.traceSets.length === 0 || data.traceSets.some((set) => set.length === 0)) throw invalidOptions('train', 'every trace set needs traces');
   if (!(o.batchSize >= 1 && o.learningRate > 0 && o.huberDelta > 0 && o.explore >= 0 && o.explore <= 1 && o.averageDecay >= 0 && o.averageDecay < 1 && o.keepRounds >= 1)) {
     throw invalidOptions('train', 'batchSize >= 1, learningRate > 0, huberDelta > 0, explore in [0, 1], averageDecay in [0, 1) and keepRounds >= 1 required');
+  }
+  if (o.modes.length === 0 || new Set(o.modes).size !== o.modes.length || !o.modes.every((m) => EPISODE_MODES.includes(m))) {
+    throw invalidOptions('train', `modes must be distinct values of ${EPISODE_MODES.join(', ')}, got ${o.modes.join(', ') || 'none'}`);
   }
   const random = new SeededRandom(o.seed);
   const online = createQNetwork(o.hidden, o.valueHidden, () => random.next());
@@ -937,17 +949,19 @@ export function createRolloutTrainer(data: TrainData, options: Partial<RolloutTr
       return decisions.length;
     },
     collect(onProgress) {
-      const jobs: { trace: Trace; video: SimVideo }[] = [];
+      const jobs: { trace: Trace; video: SimVideo; mode: EpisodeMode }[] = [];
       for (const set of data.traceSets) {
         for (const trace of set) {
-          jobs.push({ trace, video: data.video });
-          for (let i = 0; i < o.syntheticPerEpisode; i++) jobs.push({ trace: set[random.int(set.length)], video: syntheticVideo(random) });
+          for (const mode of o.modes) {
+            jobs.push({ trace, video: data.video, mode });
+            for (let i = 0; i < o.syntheticPerEpisode; i++) jobs.push({ trace: set[random.int(set.length)], video: syntheticVideo(random), mode });
+          }
         }
       }
       const base: RolloutBase = round >= o.learnedRolloutsFrom ? { network: cloneQNetwork(played) } : { policy: mpc };
-      jobs.forEach(({ trace, video }, i) => {
+      jobs.forEach(({ trace, video, mode }, i) => {
         guide.reset?.();
-        decisions.push(...rolloutEpisode(trace, video, regressor, base, behave, o.rewardScale));
+        decisions.push(...rolloutEpisode(trace, video, regressor, base, behave, o.rewardScale, mode));
         onProgress?.(i + 1, jobs.length);
       });
       roundSizes.push(decisions.length - roundSizes.reduce((a, b) => a + b, 0));
@@ -969,9 +983,9 @@ export function createRolloutTrainer(data: TrainData, options: Partial<RolloutTr
       learner.sync();
       return batches ? total / batches : NaN;
     },
-    evaluateGreedy(traces, video) {
+    evaluateGreedy(traces, video, mode = 'pensieve') {
       return traces.map((trace) => {
-        const steps = playEpisode(trace, video, regressor(), (features) => maskedArgmax(qValues(played, features), shieldMask(features)));
+        const steps = playEpisode(trace, video, regressor(), (features) => maskedArgmax(qValues(played, features), shieldMask(features)), mode);
         let total = 0;
         for (const s of steps) total += s.reward;
         return total / steps.length;

@@ -83,5 +83,17 @@ describe('rollout Q-learning (approximate policy iteration over RobustMPC)', () 
     expect(() => createRolloutTrainer({ traceSets: [traces], video }, { explore: 2 })).toThrow(/explore/);
     expect(() => createRolloutTrainer({ traceSets: [traces], video }, { keepRounds: 0 })).toThrow(/keepRounds/);
     expect(() => createRolloutTrainer({ traceSets: [[]], video })).toThrow(/traces/);
+    expect(() => createRolloutTrainer({ traceSets: [traces], video }, { modes: [] })).toThrow(/modes/);
+    expect(() => createRolloutTrainer({ traceSets: [traces], video }, { modes: ['pensieve', 'pensieve'] })).toThrow(/modes/);
+    expect(() => createRolloutTrainer({ traceSets: [traces], video }, { modes: ['live' as 'pensieve'] })).toThrow(/modes/);
   });
+
+  it('plays every session in each mode asked for', () => {
+    const trainer = createRolloutTrainer({ traceSets: [traces], video }, { ...tiny, syntheticPerEpisode: 0, modes: ['pensieve', 'realistic'] });
+    trainer.collect();
+    // 47 decisions per Pensieve session (chunk 0 fixed, 48 chunks), 48 per realistic one (49 segments).
+    expect(trainer.size).toBe(3 * (47 + 48));
+    expect(Number.isFinite(trainer.epoch())).toBe(true);
+    expect(trainer.evaluateGreedy(traces, video, 'realistic').every(Number.isFinite)).toBe(true);
+  }, 60_000);
 });

@@ -5,6 +5,7 @@ import { choiceOption, intOption, numberOption, parseCommandArgs, requireOption,
 import { createProgressBar } from '../progress.js';
 import { createDqnTrainer, createRolloutTrainer, demonstrationPlan, type Demonstration, type RolloutTrainOptions, type TrainerCheckpoint } from '../../dqn/train.js';
 import { encodeModel } from '../../dqn/model.js';
+import { EPISODE_MODES, type EpisodeMode } from '../../dqn/episode.js';
 import type { Trace } from '../../sim/trace.js';
 import type { DownloadSample } from '../../core/sample.js';
 import type { ThroughputEstimator } from '../../core/estimator.js';
@@ -55,11 +56,21 @@ train dqn:
                          (train on the latest n rounds' decisions only; default all), --backend <b>
                          (who computes the gradient steps: native, our typed-array MLP, or tfjs,
                          TensorFlow.js on its cpu backend, which also fits the regressor; default
-                         native; both start from the same seeded weights and ship the same format). Writes
-                         round<r>-epoch<e>.f32.json after every epoch, best.* by the greedy score on all
-                         the training traces, and final.*
+                         native; both start from the same seeded weights and ship the same format),
+                         --modes <m,...> (simulators each session is played in: pensieve, realistic or
+                         both; default pensieve). Writes round<r>-epoch<e>.f32.json after every epoch,
+                         best.* by the greedy score on all the training traces in every mode, and final.*
 
 Demonstration plans for the training traces are computed once and cached in <out>/demos.json.`;
+
+/** `--modes pensieve,realistic`: the simulators the rollout trainer plays each session in. */
+function modesOption(text: string): EpisodeMode[] {
+  const modes = text.split(',').filter(Boolean);
+  for (const mode of modes) {
+    if (!(EPISODE_MODES as readonly string[]).includes(mode)) throw new UsageError(`--modes: '${mode}' is not one of ${EPISODE_MODES.join(', ')}`);
+  }
+  return modes as EpisodeMode[];
+}
 
 /** Traces the greedy policy is scored on during training: every k-th trace of each set (training data, not validation). */
 function heldIn(set: readonly Trace[], count: number): Trace[] {
@@ -223,6 +234,7 @@ async function trainRollout(args: string[]): Promise<void> {
       'learned-rollouts-from': { type: 'string' },
       'keep-rounds': { type: 'string' },
       backend: { type: 'string' },
+      modes: { type: 'string' },
     },
     HELP,
   );
@@ -251,14 +263,16 @@ async function trainRollout(args: string[]): Promise<void> {
     ...(values['keep-rounds'] === undefined ? {} : { keepRounds: intOption(values['keep-rounds'], 'keep-rounds', 1) }),
     ...(values['average-decay'] === undefined ? {} : { averageDecay: numberOption(values['average-decay'], 'average-decay', 0) }),
     ...(values['synthetic-per-episode'] === undefined ? {} : { syntheticPerEpisode: intOption(values['synthetic-per-episode'], 'synthetic-per-episode', 1) }),
+    ...(values.modes === undefined ? {} : { modes: modesOption(values.modes) }),
   };
   // tfjs is loaded only for this backend (it is Node-only and heavy; nothing else imports it).
   const trainer =
     backend === 'tfjs'
       ? await (await import('../../dqn/tfjs-network.js')).createTfjsRolloutTrainer({ traceSets, video }, rolloutOptions)
       : createRolloutTrainer({ traceSets, video }, rolloutOptions);
-  // Every training trace: a greedy pass over all of them costs seconds, and 30 are too few to rank epochs.
-  const evalSets = traceSets;
+  // Every training trace in every mode trained in: a greedy pass over all of them costs seconds,
+  // and 30 are too few to rank epochs.
+  const evalSets = trainer.options.modes.flatMap((mode) => traceSets.map((set) => ({ set, mode })));
   const meta = (extra: Record<string, unknown>) => ({ seed, method: 'rollout', traces: values.traces, video: video.name, options: trainer.options, ...extra });
   let best = -Infinity;
   const elapsed = () => `${((Date.now() - startedMs) / 1000).toFixed(0)} s`;
@@ -268,8 +282,8 @@ async function trainRollout(args: string[]): Promise<void> {
     process.stderr.write(`\nround ${round}: ${trainer.size} decisions, ${elapsed()}\n`);
     for (let e = 1; e <= epochs; e++) {
       const loss = trainer.epoch();
-      const perSet = evalSets.map((set) => {
-        const scores = trainer.evaluateGreedy(set, video);
+      const perSet = evalSets.map(({ set, mode }) => {
+        const scores = trainer.evaluateGreedy(set, video, mode);
         return scores.reduce((a, b) => a + b, 0) / scores.length;
       });
       const score = perSet.reduce((a, b) => a + b, 0) / perSet.length;
