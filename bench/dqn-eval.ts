@@ -48,13 +48,13 @@ const deviationMargin = values.margin === undefined ? DQN_POLICY_DEFAULTS.deviat
 const errors: DqnFallbackError[] = [];
 
 /**
- * The PolicySpec for `abrkit eval`: the estimator only feeds the RobustMPC fallback. The time
- * budget is loosened because a simulation has no playback to protect and this machine is shared;
- * any fallback is counted and printed.
+ * The PolicySpec for `abrkit eval`: the estimator only feeds the RobustMPC fallback. No time
+ * budget, as in `abrkit eval`: a simulation has no playback to protect, and its figures must not
+ * depend on the machine's load. Any fallback is counted and printed.
  */
 const dqnSpec: PolicySpec = {
   name: 'dqn',
-  createPolicy: () => createDqnPolicy({ model: modelFile as string, warmUpDecisions: 0, timeBudgetMs: 50, deviationMargin, onError: (e) => errors.push(e) }),
+  createPolicy: () => createDqnPolicy({ model: modelFile as string, warmUpDecisions: 0, timeBudgetMs: Infinity, deviationMargin, onError: (e) => errors.push(e) }),
   createEstimator: () => withPredictionErrors(createHarmonicMeanEstimator({ windowSize: 5 }), { windowSize: 5 }),
 };
 

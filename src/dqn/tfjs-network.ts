@@ -8,7 +8,7 @@
  */
 import type { Features } from './features.js';
 import type { QNetwork, Mlp } from './network.js';
-import type { RolloutBackend, RolloutDecision, RolloutLearner, RolloutLearnerFactory, RolloutTrainer, RolloutTrainOptions, TrainData } from './train.js';
+import type { LearnerState, RolloutBackend, RolloutDecision, RolloutLearner, RolloutResume, RolloutLearnerFactory, RolloutTrainer, RolloutTrainOptions, TrainData } from './train.js';
 import { GLOBAL_FEATURES } from './features.js';
 import { ADVANTAGE_INPUTS, advantageInput } from './network.js';
 import { createRolloutTrainer } from './train.js';
@@ -214,6 +214,30 @@ export const createTfjsRolloutLearner: RolloutLearnerFactory = (online, played, 
       copyVariablesToQNetwork(variables, online);
       if (averaged) copyVariablesToQNetwork(average, played);
     },
+    async saveState(): Promise<LearnerState> {
+      const weights = await optimizer.getWeights();
+      const tensors = await Promise.all(weights.map(async ({ name, tensor }) => ({ name, shape: tensor.shape, values: Array.from(await tensor.data()) })));
+      return { backend: 'tfjs', tensors };
+    },
+    async loadState(state: LearnerState): Promise<void> {
+      // The trainer has restored `online` and `played`: the tfjs variables take their weights.
+      copyQNetworkToTfjs(online, net);
+      if (averaged) {
+        const copy = createTfjsQNetwork(played);
+        tfjsVariables(copy).forEach((v, i) => average[i].assign(v));
+        disposeTfjsQNetwork(copy);
+      }
+      const [iterations, ...moments] = state.tensors;
+      if (iterations?.name !== 'iter' || (moments.length !== 2 * variables.length && moments.length !== 0)) {
+        throw invalidOptions('tfjs-network', 'checkpoint: the optimiser state is not this network\'s tfjs Adam state');
+      }
+      const named = [
+        { name: 'iter', tensor: tf.scalar(iterations.values[0], 'int32') },
+        ...moments.map((m) => ({ name: m.name, tensor: tf.tensor(m.values as number[], m.shape as number[]) })),
+      ];
+      await optimizer.setWeights(named); // copies them into the optimizer's own variables
+      named.forEach(({ tensor }) => tensor.dispose());
+    },
     dispose() {
       optimizer.dispose();
       average.forEach((v) => v.dispose());
@@ -233,11 +257,14 @@ export async function createTfjsRolloutTrainer(
   data: TrainData,
   options: Partial<RolloutTrainOptions> = {},
   regressorFit: RegressorFit = 'tfjs',
+  resume?: RolloutResume,
 ): Promise<RolloutTrainer> {
   await readyTfjs();
   const backend: RolloutBackend = {
     learner: createTfjsRolloutLearner,
     fitRegressor: regressorFit === 'tfjs' ? (sequences) => fitRegressorTfjs(sequences) : (sequences) => fitRegressor(sequences),
   };
-  return createRolloutTrainer(data, { ...options, backend: 'tfjs' }, backend);
+  const trainer = createRolloutTrainer(data, { ...options, backend: 'tfjs' }, backend, resume);
+  await trainer.ready;
+  return trainer;
 }

@@ -860,9 +860,22 @@ export function rolloutEpisode(
  */
 export interface RolloutLearner {
   step(batch: readonly RolloutDecision[]): number;
+  /** The optimiser's state (Adam's moments and step count), for a checkpoint. */
+  saveState(): Promise<LearnerState>;
+  /**
+   * Restores a saved optimiser state, once the trainer has put the checkpoint's weights into
+   * `online` and `played` (a backend with its own copy of the weights takes them from there).
+   */
+  loadState(state: LearnerState): Promise<void>;
   sync(): void;
   /** Frees what the learner holds outside the JS heap (tfjs tensors). */
   dispose(): void;
+}
+
+/** A learner's optimiser state as named arrays (a tfjs optimizer's weights, or our Adam's). */
+export interface LearnerState {
+  readonly backend: RolloutBackendName;
+  readonly tensors: readonly { readonly name: string; readonly shape: readonly number[]; readonly values: readonly number[] }[];
 }
 
 export type RolloutLearnerFactory = (online: QNetwork, played: QNetwork, options: RolloutTrainOptions) => RolloutLearner;
@@ -878,6 +891,8 @@ export interface RolloutTrainer {
   readonly options: RolloutTrainOptions;
   /** Decisions collected so far (all rounds kept, as in DAgger). */
   readonly size: number;
+  /** Rounds collected so far. */
+  readonly rounds: number;
   /**
    * Plays every training trace on the training video (and `syntheticPerEpisode` sessions on random
    * ladders per trace), the behaviour being RobustMPC in round 0 and the current network after, with
@@ -889,8 +904,40 @@ export interface RolloutTrainer {
   /** Mean QoE_lin per decided chunk of the played (greedy, shielded) network on each trace. */
   evaluateGreedy(traces: readonly Trace[], video: SimVideo, mode?: EpisodeMode): number[];
   model(): DqnModel;
+  /** Resolves once a resumed trainer's optimiser state is restored (at once otherwise); `epoch` waits for it. */
+  readonly ready: Promise<void>;
+  /** Everything but the collected decisions (`decisions()`, saved apart with `encodeRolloutDecisions`) needed to resume exactly here. */
+  checkpoint(): Promise<RolloutCheckpoint>;
+  /** The decisions trained on, oldest round first. */
+  decisions(): readonly RolloutDecision[];
   /** Frees the learner's tensors (tfjs); the trainer is unusable after. */
   dispose(): void;
+}
+
+/** A rollout run stopped after an epoch: with the decisions it had collected, it resumes exactly. */
+export interface RolloutCheckpoint {
+  readonly format: 'abrkit-rollout-checkpoint';
+  readonly version: 1;
+  readonly options: RolloutTrainOptions;
+  /** Rounds collected so far, and the decisions each kept round contributed (oldest first). */
+  readonly rounds: number;
+  readonly roundSizes: readonly number[];
+  readonly randomState: number;
+  readonly online: SerializedNetwork;
+  readonly played: SerializedNetwork;
+  readonly learner: LearnerState;
+  readonly regressor: RegressorState;
+}
+
+export interface RolloutResume {
+  readonly checkpoint: RolloutCheckpoint;
+  readonly decisions: readonly RolloutDecision[];
+}
+
+/** Options read back from a checkpoint's JSON, where Infinity was written as null. */
+export function reviveRolloutOptions(saved: RolloutTrainOptions): RolloutTrainOptions {
+  const infinite = (value: number | null) => (value === null ? Infinity : value);
+  return { ...saved, learnedRolloutsFrom: infinite(saved.learnedRolloutsFrom), keepRounds: infinite(saved.keepRounds) };
 }
 
 /**
@@ -899,8 +946,8 @@ export interface RolloutTrainer {
  * network regresses every allowed rung's rollout return (Huber loss) through the dueling head;
  * only differences between rungs reach the advantage network. Deterministic for a seed and data.
  */
-export function createRolloutTrainer(data: TrainData, options: Partial<RolloutTrainOptions> = {}, backend?: RolloutBackend): RolloutTrainer {
-  const o: RolloutTrainOptions = Object.freeze({ ...ROLLOUT_TRAIN_DEFAULTS, ...options });
+export function createRolloutTrainer(data: TrainData, options: Partial<RolloutTrainOptions> = {}, backend?: RolloutBackend, resume?: RolloutResume): RolloutTrainer {
+  const o: RolloutTrainOptions = Object.freeze({ ...ROLLOUT_TRAIN_DEFAULTS, ...(resume ? reviveRolloutOptions(resume.checkpoint.options) : options) });
   if (o.backend !== 'native' && backend === undefined) {
     throw invalidOptions('train', `backend '${o.backend}' needs its learner: use createTfjsRolloutTrainer (src/dqn/tfjs-network.ts)`);
   }
@@ -916,13 +963,27 @@ export function createRolloutTrainer(data: TrainData, options: Partial<RolloutTr
   const average = cloneQNetwork(online);
   const played = o.averageDecay > 0 ? average : online;
   const fit = backend?.fitRegressor ?? ((sequences: readonly (readonly DownloadSample[])[]) => fitRegressor(sequences));
-  const regressorState = fit(data.traceSets.flatMap((set) => set.map((trace) => collectSamples(trace, data.video))));
+  const regressorState = resume
+    ? resume.checkpoint.regressor
+    : fit(data.traceSets.flatMap((set) => set.map((trace) => collectSamples(trace, data.video))));
   const regressor = () => createThroughputRegressor({ initial: regressorState });
   let decisions: RolloutDecision[] = [];
   const roundSizes: number[] = [];
   const mpc = createRobustMpcPolicy({ qoe: 'lin' });
   const guide = createRobustMpcPolicy({ qoe: 'lin' });
   let round = 0;
+  if (resume) {
+    const saved = resume.checkpoint;
+    if (saved.format !== 'abrkit-rollout-checkpoint' || saved.version !== 1) throw invalidOptions('train', 'not a rollout checkpoint (format abrkit-rollout-checkpoint, version 1)');
+    const expected = saved.roundSizes.reduce((a, b) => a + b, 0);
+    if (resume.decisions.length !== expected) throw invalidOptions('train', `the checkpoint kept ${expected} decisions, the decisions file holds ${resume.decisions.length}`);
+    restoreNetwork(online, saved.online);
+    if (played !== online) restoreNetwork(played, saved.played);
+    random.state = saved.randomState;
+    decisions = resume.decisions.slice();
+    roundSizes.push(...saved.roundSizes);
+    round = saved.rounds;
+  }
 
   const randomAllowed = (mask: number, count: number): number => {
     const choices: number[] = [];
@@ -942,11 +1003,35 @@ export function createRolloutTrainer(data: TrainData, options: Partial<RolloutTr
 
   const B = o.batchSize;
   const learner = (o.backend === 'native' ? createNativeRolloutLearner : backend!.learner)(online, played, o);
+  if (resume && resume.checkpoint.learner.backend !== o.backend) {
+    throw invalidOptions('train', `the checkpoint's optimiser state is ${resume.checkpoint.learner.backend}'s, this run's backend is ${o.backend}`);
+  }
+  let loaded = resume === undefined;
+  const ready = resume ? learner.loadState(resume.checkpoint.learner).then(() => void (loaded = true)) : Promise.resolve();
 
   return {
+    ready,
+    async checkpoint() {
+      return {
+        format: 'abrkit-rollout-checkpoint',
+        version: 1,
+        options: o,
+        rounds: round,
+        roundSizes: roundSizes.slice(),
+        randomState: random.state,
+        online: serializeNetwork(online),
+        played: serializeNetwork(played),
+        learner: await learner.saveState(),
+        regressor: regressorState,
+      };
+    },
+    decisions: () => decisions,
     options: o,
     get size() {
       return decisions.length;
+    },
+    get rounds() {
+      return round;
     },
     collect(onProgress) {
       const jobs: { trace: Trace; video: SimVideo; mode: EpisodeMode }[] = [];
@@ -969,6 +1054,7 @@ export function createRolloutTrainer(data: TrainData, options: Partial<RolloutTr
       round++;
     },
     epoch() {
+      if (!loaded) throw invalidOptions('train', 'a resumed trainer restores its optimiser first: await trainer.ready');
       const order = Array.from(decisions.keys());
       for (let i = order.length - 1; i > 0; i--) {
         const j = random.int(i + 1);
@@ -1060,6 +1146,38 @@ export const createNativeRolloutLearner: RolloutLearnerFactory = (online, played
     return loss / batch.length;
   };
 
+  const adams = [
+    ['advantage', adamA],
+    ['value', adamV],
+  ] as const;
+  const saveState = async (): Promise<LearnerState> => ({
+    backend: 'native',
+    tensors: adams.flatMap(([net, adam]) => [
+      { name: `${net}/step`, shape: [1], values: [adam.step] },
+      ...(['m', 'v'] as const).flatMap((moment) =>
+        adam[moment].weights.flatMap((w, i) => [
+          { name: `${net}/${moment}/weights${i}`, shape: [w.length], values: Array.from(w) },
+          { name: `${net}/${moment}/bias${i}`, shape: [adam[moment].bias[i].length], values: Array.from(adam[moment].bias[i]) },
+        ]),
+      ),
+    ]),
+  });
+  const loadState = async (state: LearnerState): Promise<void> => {
+    const byName = new Map(state.tensors.map((t) => [t.name, t.values]));
+    const take = (name: string, into: Float32Array | null, length: number) => {
+      const values = byName.get(name);
+      if (!values || values.length !== length) throw invalidOptions('train', `checkpoint: optimiser state ${name} is missing or has the wrong size`);
+      into?.set(values);
+      return values;
+    };
+    for (const [net, adam] of adams) {
+      adam.step = take(`${net}/step`, null, 1)[0];
+      for (const moment of ['m', 'v'] as const) {
+        adam[moment].weights.forEach((w, i) => take(`${net}/${moment}/weights${i}`, w, w.length));
+        adam[moment].bias.forEach((b, i) => take(`${net}/${moment}/bias${i}`, b, b.length));
+      }
+    }
+  };
   // The native learner updates `online` and `played` in place at every step.
-  return { step, sync: () => {}, dispose: () => {} };
+  return { step, sync: () => {}, dispose: () => {}, saveState, loadState };
 };

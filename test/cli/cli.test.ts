@@ -43,6 +43,23 @@ describe('abrkit CLI', () => {
     expect(run.stderr).not.toMatch(/dqn: /); // no fallback reported
   });
 
+  it('train dqn --method rollout --resume continues a stopped run to the same model as an unbroken one', () => {
+    const train = (out: string, rounds: number, extra: string[] = []) =>
+      cli(['train', 'dqn', '--method', 'rollout', '--traces', traces, '--video', join(dir, 'ladder.json'), '--out', out, '--rounds', String(rounds), '--epochs', '2', '--seed', '3', ...extra]);
+    const straight = join(dir, 'rollout-straight');
+    const stopped = join(dir, 'rollout-stopped');
+    expect(train(straight, 2).status).toBe(0);
+    expect(train(stopped, 1).status).toBe(0);
+    expect(readdirSync(stopped)).toEqual(expect.arrayContaining(['checkpoint.json', 'decisions-round0.bin', 'best.f16.json', 'final.f32.json']));
+    const resumed = train(stopped, 2, ['--resume']);
+    expect(resumed.status).toBe(0);
+    expect(resumed.stderr).toMatch(/resuming .*round 0, epoch 2 done/);
+    expect(readdirSync(stopped)).not.toContain('decisions-round0.bin'); // replaced by round 1's
+    expect(readFileSync(join(stopped, 'final.f32.json'), 'utf8')).toBe(readFileSync(join(straight, 'final.f32.json'), 'utf8'));
+    expect(readFileSync(join(stopped, 'best.json'), 'utf8')).toBe(readFileSync(join(straight, 'best.json'), 'utf8'));
+    expect(train(join(dir, 'nothing-here'), 1, ['--resume']).status).toBe(2);
+  }, 120_000);
+
   it('fails with a typed message naming the file and line of a malformed trace', () => {
     const bad = join(dir, 'bad');
     mkdirSync(bad);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRolloutTrainer, rolloutEpisode, type RolloutTrainOptions } from '../../src/dqn/train.js';
 import { encodeModel } from '../../src/dqn/model.js';
+import { decodeRolloutDecisions, encodeRolloutDecisions } from '../../src/dqn/decision-file.js';
 import { createThroughputRegressor } from '../../src/dqn/regressor.js';
 import { createRobustMpcPolicy } from '../../src/policies/robustmpc.js';
 import { maskedArgmax } from '../../src/dqn/network.js';
@@ -87,6 +88,32 @@ describe('rollout Q-learning (approximate policy iteration over RobustMPC)', () 
     expect(() => createRolloutTrainer({ traceSets: [traces], video }, { modes: ['pensieve', 'pensieve'] })).toThrow(/modes/);
     expect(() => createRolloutTrainer({ traceSets: [traces], video }, { modes: ['live' as 'pensieve'] })).toThrow(/modes/);
   });
+
+  it('resumes exactly from a checkpoint and its decisions, written to JSON and back', async () => {
+    const options = { ...tiny, seed: 9, averageDecay: 0.9 };
+    const straight = createRolloutTrainer({ traceSets: [traces], video }, options);
+    straight.collect();
+    const losses = [straight.epoch(), straight.epoch()];
+    straight.collect();
+    losses.push(straight.epoch());
+
+    const first = createRolloutTrainer({ traceSets: [traces], video }, options);
+    first.collect();
+    first.epoch();
+    const saved = JSON.parse(JSON.stringify(await first.checkpoint()));
+    const decisions = decodeRolloutDecisions(encodeRolloutDecisions(first.decisions()));
+    // Options given beside a checkpoint are ignored: the run's own are used.
+    const resumed = createRolloutTrainer({ traceSets: [traces], video }, { seed: 1234 }, undefined, { checkpoint: saved, decisions });
+    await resumed.ready;
+    expect(resumed.options).toEqual(straight.options);
+    expect(resumed.rounds).toBe(1);
+    const resumedLosses = [losses[0], resumed.epoch()];
+    resumed.collect();
+    resumedLosses.push(resumed.epoch());
+    expect(resumedLosses).toEqual(losses);
+    expect(encodeModel(resumed.model(), 'f32')).toEqual(encodeModel(straight.model(), 'f32'));
+    expect(() => createRolloutTrainer({ traceSets: [traces], video }, {}, undefined, { checkpoint: saved, decisions: decisions.slice(1) })).toThrow(/decisions/);
+  }, 60_000);
 
   it('plays every session in each mode asked for', () => {
     const trainer = createRolloutTrainer({ traceSets: [traces], video }, { ...tiny, syntheticPerEpisode: 0, modes: ['pensieve', 'realistic'] });

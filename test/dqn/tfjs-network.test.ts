@@ -152,6 +152,36 @@ describe('the DQN in tfjs', () => {
     expect(c.model).not.toBe(a.model);
   }, 30_000);
 
+  it('resumes a tfjs run exactly: weights, Polyak average and tfjs Adam state from a checkpoint', async () => {
+    const options = { ...tiny, seed: 4, learningRate: 3e-3, averageDecay: 0.9 };
+    const straight = await createTfjsRolloutTrainer({ traceSets: [traces], video }, options);
+    straight.collect();
+    const losses = [straight.epoch(), straight.epoch(), straight.epoch()];
+    const expected = JSON.stringify(encodeModel(straight.model(), 'f32'));
+    straight.dispose();
+
+    const first = await createTfjsRolloutTrainer({ traceSets: [traces], video }, options);
+    first.collect();
+    first.epoch();
+    const saved = JSON.parse(JSON.stringify(await first.checkpoint()));
+    expect(saved.learner.backend).toBe('tfjs');
+    expect(saved.learner.tensors[0].name).toBe('iter');
+    const decisions = first.decisions().slice();
+    first.dispose();
+    const startTensors = tf.memory().numTensors;
+    const resumed = await createTfjsRolloutTrainer({ traceSets: [traces], video }, {}, 'tfjs', { checkpoint: saved, decisions });
+    const resumedLosses = [losses[0], resumed.epoch(), resumed.epoch()];
+    expect(resumedLosses).toEqual(losses);
+    expect(JSON.stringify(encodeModel(resumed.model(), 'f32'))).toBe(expected);
+    resumed.dispose();
+    expect(tf.memory().numTensors).toBe(startTensors);
+    // A native run's optimiser state is not tfjs's.
+    const native = createRolloutTrainer({ traceSets: [traces], video }, { ...tiny, seed: 4 });
+    native.collect();
+    const nativeSaved = { ...(await native.checkpoint()), options: { ...native.options, backend: 'tfjs' as const } };
+    await expect(createTfjsRolloutTrainer({ traceSets: [traces], video }, {}, 'tfjs', { checkpoint: nativeSaved, decisions: native.decisions() })).rejects.toThrow(/optimiser/);
+  }, 60_000);
+
   it('is refused by createRolloutTrainer without its learner', () => {
     expect(() => createRolloutTrainer({ traceSets: [traces], video }, { ...tiny, backend: 'tfjs' })).toThrow(AbrkitError);
   });

@@ -39,7 +39,7 @@ describe('DQN training (tiny seeded runs)', () => {
     expect(a.after).not.toBe(c.after);
     expect(a.after).not.toContain(a.before.slice(0, 200));
     expect(a.losses.every(Number.isFinite)).toBe(true);
-  });
+  }, 30_000);
 
   it('resumes from a checkpoint', () => {
     const trainer = createDqnTrainer({ traceSets: [traces], video }, { ...tiny, syntheticDemos: 0, seed: 3 });

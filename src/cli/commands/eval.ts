@@ -16,12 +16,14 @@ import type { QoeName as Qoe } from '../../qoe/models.js';
 
 /**
  * The learned policies, registered here rather than in the simulator so that the core and sim
- * bundles never carry the weights. `dqn`'s estimator only feeds its RobustMPC fallback.
+ * bundles never carry the weights. `dqn`'s estimator only feeds its RobustMPC fallback. A
+ * simulation has no playback to protect, so `dqn` has no time budget here: its figures must not
+ * depend on how busy the machine is (the budget's fallback is tested, and measured in Chromium).
  */
 const LEARNED_POLICIES: Record<string, (qoe: Qoe) => PolicySpec> = {
   dqn: () => ({
     name: 'dqn',
-    createPolicy: () => createDqnPolicy({ model: DEFAULT_DQN_MODEL, warmUpDecisions: 0, onError: (error) => console.error(`dqn: ${error.message}`) }),
+    createPolicy: () => createDqnPolicy({ model: DEFAULT_DQN_MODEL, warmUpDecisions: 0, timeBudgetMs: Infinity, onError: (error) => console.error(`dqn: ${error.message}`) }),
     createEstimator: () => withPredictionErrors(createNamedEstimator('harmonic'), { windowSize: 5 }),
   }),
   'robustmpc+learned': (qoe) => ({

@@ -1,9 +1,19 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadTraces, loadVideo } from '../node-io.js';
 import { choiceOption, intOption, numberOption, parseCommandArgs, requireOption, UsageError } from '../args.js';
 import { createProgressBar } from '../progress.js';
-import { createDqnTrainer, createRolloutTrainer, demonstrationPlan, type Demonstration, type RolloutTrainOptions, type TrainerCheckpoint } from '../../dqn/train.js';
+import {
+  createDqnTrainer,
+  createRolloutTrainer,
+  demonstrationPlan,
+  type Demonstration,
+  type RolloutCheckpoint,
+  type RolloutResume,
+  type RolloutTrainOptions,
+  type TrainerCheckpoint,
+} from '../../dqn/train.js';
+import { decodeRolloutDecisions, encodeRolloutDecisions } from '../../dqn/decision-file.js';
 import { encodeModel } from '../../dqn/model.js';
 import { EPISODE_MODES, type EpisodeMode } from '../../dqn/episode.js';
 import type { Trace } from '../../sim/trace.js';
@@ -58,10 +68,22 @@ train dqn:
                          TensorFlow.js on its cpu backend, which also fits the regressor; default
                          native; both start from the same seeded weights and ship the same format),
                          --modes <m,...> (simulators each session is played in: pensieve, realistic or
-                         both; default pensieve). Writes round<r>-epoch<e>.f32.json after every epoch,
-                         best.* by the greedy score on all the training traces in every mode, and final.*
+                         both; default pensieve), --resume (continue <out>'s run from the last epoch
+                         it finished, exactly as if it had not stopped, with the run's own options;
+                         --rounds/--epochs may extend it). Writes round<r>-epoch<e>.f32.json after every
+                         epoch, best.* by the greedy score on all the training traces in every mode,
+                         checkpoint.json and decisions-round<r>.bin (to resume from), and final.*
 
 Demonstration plans for the training traces are computed once and cached in <out>/demos.json.`;
+
+/** `<out>/checkpoint.json` of a rollout run: the trainer's state, where the CLI's loop stood, and the decisions file beside it. */
+interface RolloutRunCheckpoint {
+  readonly trainer: RolloutCheckpoint;
+  /** Epochs finished in the last round collected (0: just collected). */
+  readonly epoch: number;
+  readonly best: number;
+  readonly decisionsFile: string;
+}
 
 /** `--modes pensieve,realistic`: the simulators the rollout trainer plays each session in. */
 function modesOption(text: string): EpisodeMode[] {
@@ -235,6 +257,7 @@ async function trainRollout(args: string[]): Promise<void> {
       'keep-rounds': { type: 'string' },
       backend: { type: 'string' },
       modes: { type: 'string' },
+      resume: { type: 'boolean' },
     },
     HELP,
   );
@@ -250,11 +273,12 @@ async function trainRollout(args: string[]): Promise<void> {
   const epochs = intOption(values.epochs, 'epochs', 20);
   mkdirSync(out, { recursive: true });
   const startedMs = Date.now();
-  const writeJson = (name: string, value: unknown) => {
+  const writeFile = (name: string, value: string | Uint8Array) => {
     const path = join(out, name);
-    writeFileSync(`${path}.tmp`, JSON.stringify(value));
+    writeFileSync(`${path}.tmp`, value);
     renameSync(`${path}.tmp`, path);
   };
+  const writeJson = (name: string, value: unknown) => writeFile(name, JSON.stringify(value));
   const rolloutOptions: Partial<RolloutTrainOptions> = {
     seed,
     ...(values.explore === undefined ? {} : { explore: numberOption(values.explore, 'explore', 0.2) }),
@@ -265,22 +289,54 @@ async function trainRollout(args: string[]): Promise<void> {
     ...(values['synthetic-per-episode'] === undefined ? {} : { syntheticPerEpisode: intOption(values['synthetic-per-episode'], 'synthetic-per-episode', 1) }),
     ...(values.modes === undefined ? {} : { modes: modesOption(values.modes) }),
   };
+  // --resume: the run's own options, weights, optimiser, random state and decisions, from the last epoch it finished.
+  const checkpointPath = join(out, 'checkpoint.json');
+  let saved: RolloutRunCheckpoint | undefined;
+  let resume: RolloutResume | undefined;
+  if (values.resume) {
+    if (!existsSync(checkpointPath)) throw new UsageError(`--resume: ${checkpointPath} does not exist`);
+    saved = JSON.parse(readFileSync(checkpointPath, 'utf8')) as RolloutRunCheckpoint;
+    if (saved.trainer?.format !== 'abrkit-rollout-checkpoint') throw new UsageError(`--resume: ${checkpointPath} is not a --method rollout checkpoint`);
+    resume = { checkpoint: saved.trainer, decisions: decodeRolloutDecisions(readFileSync(join(out, saved.decisionsFile))) };
+  }
+  const runBackend = resume ? resume.checkpoint.options.backend : backend;
   // tfjs is loaded only for this backend (it is Node-only and heavy; nothing else imports it).
   const trainer =
-    backend === 'tfjs'
-      ? await (await import('../../dqn/tfjs-network.js')).createTfjsRolloutTrainer({ traceSets, video }, rolloutOptions)
-      : createRolloutTrainer({ traceSets, video }, rolloutOptions);
+    runBackend === 'tfjs'
+      ? await (await import('../../dqn/tfjs-network.js')).createTfjsRolloutTrainer({ traceSets, video }, rolloutOptions, 'tfjs', resume)
+      : createRolloutTrainer({ traceSets, video }, rolloutOptions, undefined, resume);
   // Every training trace in every mode trained in: a greedy pass over all of them costs seconds,
   // and 30 are too few to rank epochs.
   const evalSets = trainer.options.modes.flatMap((mode) => traceSets.map((set) => ({ set, mode })));
-  const meta = (extra: Record<string, unknown>) => ({ seed, method: 'rollout', traces: values.traces, video: video.name, options: trainer.options, ...extra });
-  let best = -Infinity;
+  const runSeed = trainer.options.seed;
+  const meta = (extra: Record<string, unknown>) => ({ seed: runSeed, method: 'rollout', traces: values.traces, video: video.name, options: trainer.options, ...extra });
+  let best = saved?.best ?? -Infinity;
+  let decisionsFile = saved?.decisionsFile ?? '';
   const elapsed = () => `${((Date.now() - startedMs) / 1000).toFixed(0)} s`;
-  for (let round = 0; round < rounds; round++) {
-    const progress = createProgressBar(`round ${round}: rollouts`);
-    trainer.collect((done, total) => progress.update(done, total));
-    process.stderr.write(`\nround ${round}: ${trainer.size} decisions, ${elapsed()}\n`);
-    for (let e = 1; e <= epochs; e++) {
+  const checkpoint = async (epoch: number) => {
+    const run: RolloutRunCheckpoint = { trainer: await trainer.checkpoint(), epoch, best, decisionsFile };
+    writeJson('checkpoint.json', run);
+  };
+  // Where the run stopped: after `epoch` epochs of the last round it collected.
+  let firstRound = 0;
+  let firstEpoch = 1;
+  if (saved) {
+    firstRound = trainer.rounds - 1;
+    firstEpoch = saved.epoch + 1;
+    process.stderr.write(`resuming ${out}: round ${firstRound}, epoch ${saved.epoch} done, ${trainer.size} decisions\n`);
+  }
+  for (let round = firstRound; round < rounds; round++) {
+    if (round >= trainer.rounds) {
+      const progress = createProgressBar(`round ${round}: rollouts`);
+      trainer.collect((done, total) => progress.update(done, total));
+      process.stderr.write(`\nround ${round}: ${trainer.size} decisions, ${elapsed()}\n`);
+      const previous = decisionsFile;
+      decisionsFile = `decisions-round${round}.bin`;
+      writeFile(decisionsFile, encodeRolloutDecisions(trainer.decisions()));
+      await checkpoint(0);
+      if (previous && previous !== decisionsFile) rmSync(join(out, previous), { force: true });
+    }
+    for (let e = round === firstRound ? firstEpoch : 1; e <= epochs; e++) {
       const loss = trainer.epoch();
       const perSet = evalSets.map(({ set, mode }) => {
         const scores = trainer.evaluateGreedy(set, video, mode);
@@ -296,12 +352,13 @@ async function trainRollout(args: string[]): Promise<void> {
         writeJson('best.f16.json', encodeModel(trainer.model(), 'f16', meta(where)));
         writeJson('best.json', where);
       }
+      await checkpoint(e);
     }
   }
   writeJson('final.f32.json', encodeModel(trainer.model(), 'f32', meta({ rounds, epochs })));
   writeJson('final.f16.json', encodeModel(trainer.model(), 'f16', meta({ rounds, epochs })));
   trainer.dispose();
-  console.log(`done in ${((Date.now() - startedMs) / 60000).toFixed(1)} min (${backend}); best held-in score ${best.toFixed(3)}; wrote ${out}`);
+  console.log(`done in ${((Date.now() - startedMs) / 60000).toFixed(1)} min (${runBackend}); best held-in score ${best.toFixed(3)}; wrote ${out}`);
 }
 
 async function trainRegression(args: string[]): Promise<void> {
