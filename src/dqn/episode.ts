@@ -8,6 +8,7 @@ import type { AbandonRule } from '../core/abandon.js';
 import { createPensieveEnv, PENSIEVE_CONSTANTS } from '../sim/pensieve-env.js';
 import { createRealisticEnv } from '../sim/realistic-env.js';
 import { createAbandonRule } from '../core/abandon.js';
+import { checkSample, DEFAULT_SAMPLE_FILTER } from '../core/sample.js';
 import { computeFeatures, historyStats, type Features } from './features.js';
 
 /** QoE_lin of one chunk (Pensieve's reward): Mbps - 4.3 * rebuffer s - |Mbps change|. */
@@ -45,6 +46,15 @@ export function createEpisodeEnv(mode: EpisodeMode, trace: Trace, video: SimVide
 }
 
 /**
+ * The samples of a chunk the policy gets to see: those the controller's estimator accepts in a
+ * player (`DEFAULT_SAMPLE_FILTER`). Pensieve mode's are all full chunks; the realistic mode's
+ * abandoned attempts can be a few bytes, which a policy never sees as history.
+ */
+export function acceptedSamples(outcome: ChunkOutcome): readonly DownloadSample[] {
+  return outcome.samples.filter((s) => checkSample(s, DEFAULT_SAMPLE_FILTER).accepted);
+}
+
+/**
  * QoE_lin of a chunk as delivered (the rung an abandonment fell back to), startup delay charged as
  * rebuffering as `abrkit eval` does in the realistic mode (Pensieve mode has none after chunk 0).
  */
@@ -75,7 +85,7 @@ export function playEpisode(trace: Trace, video: SimVideo, regressor: Throughput
   let lastRung = firstRung;
   const first = env.step(state, 0, lastRung, abandon);
   lastRung = first.rungIndex;
-  for (const s of first.samples) {
+  for (const s of acceptedSamples(first)) {
     history.push(s);
     regressor.addSample(s);
   }
@@ -100,7 +110,7 @@ export function playEpisode(trace: Trace, video: SimVideo, regressor: Throughput
     const action = choose(features, context);
     const outcome = env.step(state, segmentIndex, features.minRungIndex + action, abandon);
     steps.push({ features, action, reward: outcomeRewardLin(video, outcome, lastRung) });
-    for (const s of outcome.samples) {
+    for (const s of acceptedSamples(outcome)) {
       history.push(s);
       regressor.addSample(s);
     }

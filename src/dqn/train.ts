@@ -22,7 +22,7 @@ import {
   zeroGradients,
 } from './network.js';
 import { createThroughputRegressor, fitRegressor } from './regressor.js';
-import { createEpisodeEnv, outcomeRewardLin, playEpisode, simDecisionContext, type ActionChooser, type EpisodeMode, type EpisodeStep, EPISODE_MODES } from './episode.js';
+import { acceptedSamples, createEpisodeEnv, outcomeRewardLin, playEpisode, simDecisionContext, type ActionChooser, type EpisodeMode, type EpisodeStep, EPISODE_MODES } from './episode.js';
 import type { DecisionContext } from '../core/context.js';
 import type { ThroughputRegressor } from './regressor.js';
 import { planOptimal } from '../sim/optimal.js';
@@ -762,7 +762,7 @@ export function rolloutEpisode(
   regressor.reset();
   const first = env.step(state, 0, firstRung, abandon);
   let lastRung = first.rungIndex;
-  for (const s of first.samples) {
+  for (const s of acceptedSamples(first)) {
     history.push(s);
     seen.push(s);
     regressor.addSample(s);
@@ -802,8 +802,9 @@ export function rolloutEpisode(
       }
       const outcome = env.step(s, segment, rung, abandon);
       total += outcomeRewardLin(video, outcome, previous);
-      if (forked) for (const sample of outcome.samples) forked.addSample(sample);
-      h.push(...outcome.samples);
+      const samples = acceptedSamples(outcome);
+      if (forked) for (const sample of samples) forked.addSample(sample);
+      h.push(...samples);
       if (h.length > 20) h.splice(0, h.length - 20);
       previous = outcome.rungIndex;
     }
@@ -841,7 +842,7 @@ export function rolloutEpisode(
     decisions.push({ features, mask, targets });
     const context = simDecisionContext(video, segmentIndex, segmentsRemaining, bufferS, lastRung, recent, env.nowMs(state));
     const outcome = env.step(state, segmentIndex, features.minRungIndex + behave(features, context), abandon);
-    for (const s of outcome.samples) {
+    for (const s of acceptedSamples(outcome)) {
       history.push(s);
       seen.push(s);
       regressor.addSample(s);

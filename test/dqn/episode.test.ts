@@ -55,6 +55,18 @@ describe('training episodes', () => {
     expect(total + chunk0).toBeCloseTo(row.qoeSum, 6);
   });
 
+  it('hide abandoned attempts too small to be samples from the history, as the controller does', () => {
+    // After 60 s the link all but dies: a top-rung request is abandoned after 500 ms with ~3 kB.
+    const outage = { ...cliff, name: 'outage', mbps: cliff.mbps.map((mbps) => (mbps < 1 ? 0.05 : mbps)) };
+    const mpc = { policy: createRobustMpcPolicy({ qoe: 'lin' }) };
+    const decisions = rolloutEpisode(outage, video, () => createThroughputRegressor(), mpc, (features) => features.rungCount - 1, 0.25, 'realistic');
+    for (const d of decisions) {
+      expect(Array.from(d.features.global).every(Number.isFinite)).toBe(true);
+      expect(Array.from(d.features.perRung).every(Number.isFinite)).toBe(true);
+      expect(Array.from(d.targets).every((t, k) => Number.isFinite(t) === (((d.mask >>> k) & 1) === 1))).toBe(true);
+    }
+  });
+
   it('roll out in the realistic mode: one decision per segment after the first, the top rung best on a fast link', () => {
     const mpc = { policy: createRobustMpcPolicy({ qoe: 'lin' }) };
     const fast = rolloutEpisode(steady(20), video, () => createThroughputRegressor(), mpc, () => 0, 0.25, 'realistic');
