@@ -56,8 +56,9 @@ describe('training episodes', () => {
   });
 
   it('hide abandoned attempts too small to be samples from the history, as the controller does', () => {
-    // After 60 s the link all but dies: a top-rung request is abandoned after 500 ms with ~3 kB.
-    const outage = { ...cliff, name: 'outage', mbps: cliff.mbps.map((mbps) => (mbps < 1 ? 0.05 : mbps)) };
+    // From 10 s to 30 s the link delivers nothing: a top-rung request waits without a byte until
+    // the rule gives it up, leaving a sample of 0 bytes (a zero throughput: a harmonic mean of 0).
+    const outage = { ...cliff, name: 'outage', mbps: cliff.mbps.map((_, i) => (i < 10 ? 20 : i < 30 ? 0 : 3)) };
     const mpc = { policy: createRobustMpcPolicy({ qoe: 'lin' }) };
     const decisions = rolloutEpisode(outage, video, () => createThroughputRegressor(), mpc, (features) => features.rungCount - 1, 0.25, 'realistic');
     for (const d of decisions) {
