@@ -82,9 +82,8 @@ export function playEpisode(trace: Trace, video: SimVideo, regressor: Throughput
   const top = video.renditions.length - 1;
   const history: DownloadSample[] = [];
   regressor.reset();
-  let lastRung = firstRung;
-  const first = env.step(state, 0, lastRung, abandon);
-  lastRung = first.rungIndex;
+  const first = env.step(state, 0, firstRung, abandon);
+  let lastRung = first.rungIndex;
   for (const s of acceptedSamples(first)) {
     history.push(s);
     regressor.addSample(s);
