@@ -21,6 +21,7 @@ const kept = {
   ...(meta.method === undefined ? { episodes: meta.episodes } : { method: meta.method, round: meta.round, epoch: meta.epoch }),
   traces: meta.traces,
   video: meta.video,
+  ...(typeof meta.options === 'object' && meta.options !== null && 'modes' in meta.options ? { modes: (meta.options as { modes: unknown }).modes } : {}),
   score: meta.score,
 };
 const shipped: DqnModelFile = { ...file, meta: kept };
