@@ -1,0 +1,44 @@
+/**
+ * Writes the browser test stream's ladder (its real segment sizes, from the HLS rendition folders
+ * scripts/setup-media.sh generated) as an `abrkit-ladder` file, so `abrkit eval` can replay the
+ * stream's 60 s in the simulator:
+ *
+ *   npx tsx bench/stream-ladder.ts [--media .cache/media] [--out .cache/media/stream-ladder.json]
+ *   npx abrkit eval --video .cache/media/stream-ladder.json --traces <dir> --policies robustmpc,robustmpc+learned,dqn
+ */
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: { media: { type: 'string', default: join(import.meta.dirname, '..', '.cache', 'media') }, out: { type: 'string' } },
+});
+const media = values.media!;
+const out = values.out ?? join(media, 'stream-ladder.json');
+
+interface StreamDescription {
+  readonly segmentDurationS: number;
+  readonly ladderKbps: readonly number[];
+}
+const stream = JSON.parse(readFileSync(join(media, 'stream.json'), 'utf8')) as StreamDescription;
+
+/** Segment file sizes of one rendition, in playlist order. */
+function segmentSizes(rung: number): number[] {
+  const dir = join(media, 'hls', `r${rung}`);
+  const playlist = readFileSync(join(dir, 'index.m3u8'), 'utf8');
+  const uris = playlist.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
+  return uris.map((uri) => statSync(join(dir, uri)).size);
+}
+
+const perRung = stream.ladderKbps.map((_, rung) => segmentSizes(rung));
+const count = perRung[0].length;
+if (perRung.some((sizes) => sizes.length !== count)) throw new Error('stream-ladder: renditions have different segment counts');
+const ladder = {
+  format: 'abrkit-ladder',
+  version: 1,
+  segmentDurationS: stream.segmentDurationS,
+  renditions: stream.ladderKbps.map((kbps, i) => ({ id: String(i), bitrateBps: kbps * 1000 })),
+  segmentSizesBytes: Array.from({ length: count }, (_, segment) => perRung.map((sizes) => sizes[segment])),
+};
+writeFileSync(out, JSON.stringify(ladder) + '\n');
+console.log(`${out}: ${count} segments x ${perRung.length} rungs of ${stream.segmentDurationS} s`);
