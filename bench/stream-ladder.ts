@@ -7,24 +7,18 @@
  *   npx abrkit eval --video .cache/media/stream-ladder.json --traces <dir> --policies robustmpc,robustmpc+learned,dqn
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DEFAULT_MEDIA_DIR, readStreamInfo } from '../src/harness/runner.js';
 
-const { values } = parseArgs({
-  options: { media: { type: 'string', default: join(import.meta.dirname, '..', '.cache', 'media') }, out: { type: 'string' } },
-});
+const { values } = parseArgs({ options: { media: { type: 'string', default: DEFAULT_MEDIA_DIR }, out: { type: 'string' } } });
 const media = values.media!;
 const out = values.out ?? join(media, 'stream-ladder.json');
+const stream = readStreamInfo(media);
 
-interface StreamDescription {
-  readonly segmentDurationS: number;
-  readonly ladderKbps: readonly number[];
-}
-const stream = JSON.parse(readFileSync(join(media, 'stream.json'), 'utf8')) as StreamDescription;
-
-/** Segment file sizes of one rendition, in playlist order. */
+/** Segment file sizes of one rendition (scripts/setup-media.sh's r<N> folders beside the master playlist), in playlist order. */
 function segmentSizes(rung: number): number[] {
-  const dir = join(media, 'hls', `r${rung}`);
+  const dir = join(media, dirname(stream.hls), `r${rung}`);
   const playlist = readFileSync(join(dir, 'index.m3u8'), 'utf8');
   const uris = playlist.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
   return uris.map((uri) => statSync(join(dir, uri)).size);
