@@ -11,14 +11,15 @@ const entries = Object.fromEntries(
     shaka: 'src/shaka.ts',
     dqn: 'src/dqn.ts',
     telemetry: 'src/telemetry.ts',
+    node: 'src/node.ts',
   }).filter(([, file]) => existsSync(file)),
 );
 
-const external = [/^node:/, /^esbuild/, /^hls\.js/, /^shaka-player/, /^playwright-core/, /^idb/];
+const external = [/^node:/, /^hls\.js/, /^shaka-player/, /^playwright-core/, /^idb/, /^@tensorflow\//];
 
 export default [
   {
-    input: { ...entries, cli: 'src/cli/main.ts' },
+    input: { ...entries, cli: 'src/node/cli/main.ts' },
     output: { dir: 'dist', format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js', sourcemap: true },
     external,
     plugins: [esbuild({ target: 'es2022' })],

@@ -10,10 +10,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadTraces } from '../src/cli/node-io.js';
-import { browserEval, formatBrowserSummary, percentile, type BrowserEvalResult } from '../src/cli/commands/browser-eval.js';
-import { DEFAULT_MEDIA_DIR } from '../src/harness/runner.js';
-import { traceMeanMbps, cutTrace } from '../src/sim/trace.js';
+import { traceMeanMbps, cutTrace } from 'abrkit/sim';
+import { loadTraces, browserEval, formatBrowserSummary, percentile, type BrowserEvalResult, DEFAULT_MEDIA_DIR } from 'abrkit/node';
 
 const { values } = parseArgs({
   options: {

@@ -1,8 +1,8 @@
 /** Runs in Chromium (bundled by bench/browser-decision-cost.ts): times AbrController.decide per policy. */
-import { AbrController } from '../src/core/controller.js';
-import { ManualClock } from '../src/core/clock.js';
-import { ladderFromBitrates } from '../src/core/ladder.js';
-import { createNamedPolicy, createAdapterCore, ADAPTER_POLICY_NAMES } from '../src/adapters/setup.js';
+import { AbrController, ManualClock, ladderFromBitrates, createNamedPolicy } from 'abrkit';
+import { ADAPTER_POLICY_NAMES } from 'abrkit/hls';
+// The adapters' own core (their warm-up included), which no entry exports: this page times it as the adapters run it.
+import { createAdapterCore } from '../src/adapters/setup.js';
 
 declare global {
   interface Window {

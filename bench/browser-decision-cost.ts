@@ -11,9 +11,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../src/harness/runner.js';
-import { percentile } from '../src/cli/commands/browser-eval.js';
-import { ADAPTER_DEFAULTS, ADAPTER_POLICY_NAMES } from '../src/adapters/setup.js';
+import { ADAPTER_DEFAULTS, ADAPTER_POLICY_NAMES } from 'abrkit/hls';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, percentile } from 'abrkit/node';
 
 const bundle = await build({ entryPoints: [new URL('./browser-decision-cost-page.ts', import.meta.url).pathname], bundle: true, format: 'esm', write: false, target: 'es2022', logLevel: 'silent' });
 const js = bundle.outputFiles[0]!.text;

@@ -10,18 +10,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadTraces, loadVideo } from '../src/cli/node-io.js';
-import { builtinPolicySpec, evaluate, type PolicySpec } from '../src/sim/evaluate.js';
-import { createHarmonicMeanEstimator } from '../src/estimators/harmonic.js';
-import { withPredictionErrors } from '../src/estimators/prediction-errors.js';
-import { createDqnPolicy, DQN_POLICY_DEFAULTS, type DqnFallbackError } from '../src/dqn.js';
-import { DEFAULT_DQN_MODEL } from '../src/dqn/model/default-model.js';
-import { markdownTable } from '../src/cli/table.js';
-import { createRobustMpcPolicy } from '../src/policies/robustmpc.js';
-import { createThroughputRegressor } from '../src/dqn/regressor.js';
-import { decodeModel } from '../src/dqn/model.js';
-import { withStallGuard } from '../src/policies/stall-guard.js';
-import type { SimMode } from '../src/sim/evaluate.js';
+import { createHarmonicMeanEstimator, withPredictionErrors, createRobustMpcPolicy, withStallGuard } from 'abrkit';
+import { builtinPolicySpec, evaluate, type PolicySpec, type SimMode } from 'abrkit/sim';
+import { createDqnPolicy, DQN_POLICY_DEFAULTS, type DqnFallbackError, createThroughputRegressor, decodeModel } from 'abrkit/dqn';
+import { loadTraces, loadVideo, markdownTable, DEFAULT_DQN_MODEL } from 'abrkit/node';
 
 const { values } = parseArgs({
   options: { model: { type: 'string' }, 'no-optimal': { type: 'boolean' }, sets: { type: 'string' }, margin: { type: 'string' }, mode: { type: 'string', default: 'pensieve' } },

@@ -7,7 +7,7 @@
  */
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
-import { chromiumLaunchOptions } from '../src/harness/chromium.js';
+import { chromiumLaunchOptions } from 'abrkit/node';
 import { join } from 'node:path';
 
 const src = join(import.meta.dirname, '..', 'src');

@@ -10,15 +10,9 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
-import type { ThroughputEstimator } from '../src/core/estimator.js';
-import type { DownloadSample } from '../src/core/sample.js';
-import { sampleThroughputBps } from '../src/core/sample.js';
-import { loadTraces, loadVideo } from '../src/cli/node-io.js';
-import { createDualEwmaEstimator } from '../src/estimators/ewma.js';
-import { createHarmonicMeanEstimator } from '../src/estimators/harmonic.js';
-import { createThroughputRegressor, fitRegressor, type RegressorState } from '../src/dqn/regressor.js';
-import { collectSamples } from '../src/dqn/train.js';
-import { markdownTable } from '../src/cli/table.js';
+import { type ThroughputEstimator, type DownloadSample, sampleThroughputBps, createDualEwmaEstimator, createHarmonicMeanEstimator } from 'abrkit';
+import { createThroughputRegressor, type RegressorState, fitRegressor } from 'abrkit/dqn';
+import { loadTraces, loadVideo, collectSamples, markdownTable } from 'abrkit/node';
 
 const { values } = parseArgs({ options: { fit: { type: 'string', default: 'ridge' } } });
 if (!['ridge', 'tfjs', 'both'].includes(values.fit!)) {
@@ -40,8 +34,8 @@ if (values.fit !== 'tfjs') {
   fits.push({ name: 'ridge', state: fitRegressor(train), fitMs: performance.now() - startedMs });
 }
 if (values.fit !== 'ridge') {
-  const { readyTfjs } = await import('../src/dqn/tfjs.js');
-  const { fitRegressorTfjs } = await import('../src/dqn/tfjs-regressor.js');
+  const { readyTfjs } = await import('../src/node/train/tfjs/tfjs.js');
+  const { fitRegressorTfjs } = await import('../src/node/train/tfjs/tfjs-regressor.js');
   await readyTfjs();
   const startedMs = performance.now();
   fits.push({ name: 'tfjs', state: fitRegressorTfjs(train), fitMs: performance.now() - startedMs });

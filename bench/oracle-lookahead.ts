@@ -10,16 +10,9 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadTraces, loadVideo } from '../src/cli/node-io.js';
-import { evaluate } from '../src/sim/evaluate.js';
-import { createPensieveEnv, PENSIEVE_CONSTANTS, type PensieveState } from '../src/sim/pensieve-env.js';
-import { createPlanPolicy } from '../src/sim/optimal.js';
-import { chunkQoe, createQoeModel, type QoeModel } from '../src/qoe/models.js';
-import { createHarmonicMeanEstimator } from '../src/estimators/harmonic.js';
-import { markdownTable } from '../src/cli/table.js';
-import type { SimEnv } from '../src/sim/env.js';
-import type { Trace } from '../src/sim/trace.js';
-import type { SimVideo } from '../src/sim/ladder-parsers.js';
+import { chunkQoe, createQoeModel, type QoeModel, createHarmonicMeanEstimator } from 'abrkit';
+import { evaluate, createPensieveEnv, PENSIEVE_CONSTANTS, type PensieveState, createPlanPolicy, type SimEnv, type Trace, type SimVideo } from 'abrkit/sim';
+import { loadTraces, loadVideo, markdownTable } from 'abrkit/node';
 
 const { values } = parseArgs({ options: { horizons: { type: 'string', default: '3,4,5,6' }, sets: { type: 'string', default: 'puffer,fcc' } } });
 const shared = resolve(process.env.ABRKIT_SHARED ?? join(import.meta.dirname, '..', '..', 'shared'));

@@ -6,8 +6,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadTraces, loadVideo } from '../src/cli/node-io.js';
-import { builtinPolicySpec, evaluate, mean, type TraceResult } from '../src/sim/evaluate.js';
+import { builtinPolicySpec, evaluate, mean, type TraceResult } from 'abrkit/sim';
+import { loadTraces, loadVideo } from 'abrkit/node';
 
 const shared = resolve(process.env.ABRKIT_SHARED ?? join(import.meta.dirname, '..', '..', 'shared'));
 if (!existsSync(join(shared, 'reference'))) {

@@ -9,12 +9,11 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { AbrController } from '../src/core/controller.js';
-import { ManualClock } from '../src/core/clock.js';
-import { ladderFromBitrates, type Ladder } from '../src/core/ladder.js';
+import { AbrController, ManualClock, ladderFromBitrates, type Ladder } from 'abrkit';
+import { builtinPolicySpec, BUILTIN_POLICY_NAMES, evaluate } from 'abrkit/sim';
+// The simulator's own seeded generator (not an export), so these figures are comparable run to run.
 import { createPrng } from '../src/sim/prng.js';
-import { builtinPolicySpec, BUILTIN_POLICY_NAMES, evaluate } from '../src/sim/evaluate.js';
-import { loadTraces, loadVideo } from '../src/cli/node-io.js';
+import { loadTraces, loadVideo } from 'abrkit/node';
 
 const LADDERS: Record<string, Ladder> = {
   '6 rungs (Pensieve)': ladderFromBitrates([300, 750, 1200, 1850, 2850, 4300].map((k) => k * 1000), 4),

@@ -9,7 +9,7 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_MEDIA_DIR, readStreamInfo } from '../src/harness/runner.js';
+import { DEFAULT_MEDIA_DIR, readStreamInfo } from 'abrkit/node';
 
 const { values } = parseArgs({ options: { media: { type: 'string', default: DEFAULT_MEDIA_DIR }, out: { type: 'string' } } });
 const media = values.media!;

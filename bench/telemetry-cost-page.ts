@@ -2,11 +2,8 @@
  * Page side of bench/telemetry-cost.ts: times each telemetry call a player adapter makes, with
  * real IndexedDB underneath. Served cross-origin isolated, so performance.now() has 5 µs resolution.
  */
-import { AbrController } from '../src/core/controller.js';
-import { ladderFromBitrates } from '../src/core/ladder.js';
-import { createRatePolicy } from '../src/policies/rate.js';
-import { createDualEwmaEstimator } from '../src/estimators/ewma.js';
-import { createTelemetry } from '../src/telemetry.js';
+import { AbrController, ladderFromBitrates, createRatePolicy, createDualEwmaEstimator } from 'abrkit';
+import { createTelemetry } from 'abrkit/telemetry';
 
 export interface CostResult {
   readonly isolated: boolean;

@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Starts the demo page on a fresh clone: installs npm packages if missing, generates the test stream
-# if .cache/media is missing (ffmpeg), then bundles demo/ with esbuild (abrkit, hls.js, shaka-player
-# and uPlot from source, so dist/ is not needed) and serves it, plus the trace-shaping media server,
-# on 127.0.0.1.
+# if .cache/media is missing (ffmpeg), builds the package (the demo page is built into dist/pages/demo)
+# and serves the page, plus the trace-shaping media server, on 127.0.0.1.
 # Prints the URL; Ctrl-C stops it.
 #
 # usage: scripts/demo.sh [--port P] [--media DIR]
@@ -14,4 +13,5 @@ if [ ! -f .cache/media/stream.json ]; then
   bash scripts/ensure-system-deps.sh ffmpeg
   bash scripts/setup-media.sh
 fi
-exec npx --no-install tsx src/demo/server.ts "$@"
+npm run build --silent
+exec node dist/cli.js demo "$@"

@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm install --no-audit --no-fund
 
 npx tsc --noEmit -p .
+# The pages run in browsers: type-checked without Node's types.
+npx tsc --noEmit -p src/pages
 npx vitest run
 npm run build --silent
 

@@ -51,4 +51,4 @@ export {
 export { exportTelemetry, type ExportOptions } from './telemetry/export.js';
 export { browserLifecycle, REAL_TIMERS, type PageLifecycle, type Timers } from './telemetry/env.js';
 export { recordMediaElement, MEDIA_ELEMENT_DEFAULTS, type MediaElementLike, type MediaElementOptions } from './telemetry/media-element.js';
-export { tracesFromTelemetry, TO_TRACES_DEFAULTS, type SessionTrace, type ToTracesOptions } from './telemetry/traces.js';
+export { tracesFromTelemetry, TO_TRACES_DEFAULTS, type SessionTrace, type ToTracesOptions } from './sim/telemetry-traces.js';

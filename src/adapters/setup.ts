@@ -1,3 +1,7 @@
+/**
+ * What both player adapters share: options and defaults, named policies, the controller and
+ * abandonment rule they drive, and the policy's warm-up.
+ */
 import type { AbrPolicy } from '../core/policy.js';
 import type { ThroughputEstimator } from '../core/estimator.js';
 import type { Clock } from '../core/clock.js';

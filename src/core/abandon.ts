@@ -1,3 +1,7 @@
+/**
+ * The abandonment rule: give up a download that would stall for a lower rung that would not (used
+ * by both adapters and the simulator).
+ */
 import type { Ladder } from './ladder.js';
 import { segmentSizeBytes } from './ladder.js';
 

@@ -1,3 +1,4 @@
+/** The read-only context a policy decides from. */
 import type { ThroughputPrediction } from './estimator.js';
 import type { Ladder } from './ladder.js';
 import type { DownloadSample } from './sample.js';

@@ -1,3 +1,7 @@
+/**
+ * The AbrController: samples in, estimates, a policy's decision out, with a safe fallback and an
+ * event for every decision or failure.
+ */
 import type { AbrPolicy } from './policy.js';
 import type { ThroughputEstimator, ThroughputPrediction } from './estimator.js';
 import type { Clock } from './clock.js';

@@ -1,3 +1,4 @@
+/** A policy's answer: the rung and a typed reason for it. */
 import type { AbrkitError } from './errors.js';
 
 /** Why a rung was chosen. Every decision carries one, so "why 360p?" always has an answer. */

@@ -1,3 +1,4 @@
+/** The throughput estimator contract: samples in, a prediction with its error bound out. */
 import type { DownloadSample, SampleVerdict } from './sample.js';
 
 /** What an estimator believes the next download will see. */

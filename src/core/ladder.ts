@@ -1,3 +1,4 @@
+/** Renditions and ladders: validation, construction from bitrates, segment sizes, rung lookups. */
 import { AbrkitError } from './errors.js';
 
 /** One encoding of the content. Bitrates are the nominal (advertised) ones, in bit/s. */

@@ -1,3 +1,4 @@
+/** The ABR policy contract. */
 import type { DecisionContext } from './context.js';
 import type { Decision } from './decision.js';
 

@@ -1,9 +1,3 @@
-import type { AbrPolicy } from './policy.js';
-import type { DecisionContext } from './context.js';
-import { normalizeSample, type DownloadSample } from './sample.js';
-import { normalizeLadder } from './ladder.js';
-import type { ThroughputEstimator } from './estimator.js';
-
 /**
  * JIT warm-up for a policy. In a page, a policy decides once per segment: a few dozen times a
  * session, too rarely for the JIT to compile it early, so each of the first decisions runs in the
@@ -11,6 +5,11 @@ import type { ThroughputEstimator } from './estimator.js';
  * instance of the same policy on synthetic decisions, a few per task, before playback needs them
  * moves that cost off the decisions.
  */
+import type { AbrPolicy } from './policy.js';
+import type { DecisionContext } from './context.js';
+import { normalizeSample, type DownloadSample } from './sample.js';
+import { normalizeLadder } from './ladder.js';
+import type { ThroughputEstimator } from './estimator.js';
 
 export interface WarmUpOptions {
   /** Synthetic decisions in all (0 = none). */

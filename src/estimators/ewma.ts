@@ -1,3 +1,7 @@
+/**
+ * hls.js's estimator: two exponentially weighted moving averages (fast and slow) of throughput, the
+ * lower one wins.
+ */
 import type { ThroughputEstimator, ThroughputPrediction } from '../core/estimator.js';
 import type { DownloadSample, SampleFilterOptions, SampleVerdict } from '../core/sample.js';
 import { checkSample, DEFAULT_SAMPLE_FILTER, sampleThroughputBps } from '../core/sample.js';

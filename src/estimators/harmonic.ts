@@ -1,3 +1,7 @@
+/**
+ * The harmonic mean of the last samples' throughput (Pensieve's rate-based and RobustMPC
+ * estimator).
+ */
 import type { ThroughputEstimator, ThroughputPrediction } from '../core/estimator.js';
 import type { DownloadSample, SampleFilterOptions, SampleVerdict } from '../core/sample.js';
 import { ThroughputWindow } from './sample-window.js';

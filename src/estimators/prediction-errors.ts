@@ -1,3 +1,7 @@
+/**
+ * Wraps an estimator with RobustMPC's error bound: the largest relative error of its recent
+ * predictions.
+ */
 import type { ThroughputEstimator, ThroughputPrediction } from '../core/estimator.js';
 import type { DownloadSample, SampleVerdict } from '../core/sample.js';
 import { sampleThroughputBps } from '../core/sample.js';

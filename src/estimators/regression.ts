@@ -1,3 +1,4 @@
+/** A least-squares line through the recent samples' throughput, extrapolated one download ahead. */
 import type { ThroughputEstimator, ThroughputPrediction } from '../core/estimator.js';
 import type { DownloadSample, SampleFilterOptions, SampleVerdict } from '../core/sample.js';
 import { ThroughputWindow } from './sample-window.js';

@@ -1,3 +1,4 @@
+/** The sliding window of accepted samples that the window estimators share. */
 import type { DownloadSample, SampleFilterOptions, SampleVerdict } from '../core/sample.js';
 import { checkSample, DEFAULT_SAMPLE_FILTER, sampleThroughputBps } from '../core/sample.js';
 import { invalidOptions } from '../core/errors.js';

@@ -1,3 +1,7 @@
+/**
+ * BBA-0 (Huang et al. SIGCOMM'14): the rung follows the buffer level between a reservoir and a
+ * cushion.
+ */
 import type { AbrPolicy } from '../core/policy.js';
 import type { DecisionContext } from '../core/context.js';
 import type { Decision } from '../core/decision.js';

@@ -1,3 +1,4 @@
+/** BOLA (Spiteri et al.) with BOLA-E's placeholder buffer and BOLA-O's throughput cap. */
 import type { AbrPolicy } from '../core/policy.js';
 import type { DecisionContext } from '../core/context.js';
 import type { Decision } from '../core/decision.js';

@@ -1,3 +1,7 @@
+/**
+ * Built-in policies and estimators by name (`robustmpc+regression`): the one table the adapters,
+ * the simulator and the CLI use.
+ */
 import type { AbrPolicy } from '../core/policy.js';
 import type { ThroughputEstimator } from '../core/estimator.js';
 import type { QoeName } from '../qoe/models.js';

@@ -1,3 +1,4 @@
+/** The rate rule: the highest rung the predicted throughput affords. */
 import type { AbrPolicy } from '../core/policy.js';
 import type { DecisionContext } from '../core/context.js';
 import type { Decision } from '../core/decision.js';

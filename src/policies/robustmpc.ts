@@ -1,3 +1,7 @@
+/**
+ * RobustMPC (Yin et al. SIGCOMM'15): plan a few chunks ahead under a pessimistic throughput, take
+ * the plan's first step.
+ */
 import type { AbrPolicy } from '../core/policy.js';
 import type { DecisionContext } from '../core/context.js';
 import type { Decision } from '../core/decision.js';

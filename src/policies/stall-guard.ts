@@ -1,3 +1,7 @@
+/**
+ * A guard around any policy: no choice that would stall, no step up without a margin, at the
+ * slowest recent throughput.
+ */
 import type { AbrPolicy } from '../core/policy.js';
 import type { DecisionContext } from '../core/context.js';
 import type { Decision } from '../core/decision.js';

@@ -1,3 +1,6 @@
+/**
+ * QoE models (QoE_lin, QoE_log, QoE_hd): per-chunk utility, rebuffering and smoothness penalties.
+ */
 import type { Ladder } from '../core/ladder.js';
 import { invalidOptions } from '../core/errors.js';
 

@@ -1,3 +1,7 @@
+/**
+ * A session's figures from what was measured per segment: QoE, bitrate, rebuffering, switches,
+ * startup, bytes.
+ */
 import type { QoeModel } from './models.js';
 import { chunkQoe } from './models.js';
 

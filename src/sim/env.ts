@@ -1,3 +1,4 @@
+/** The simulator's environment contract: a state, and one segment downloaded at a rung. */
 import type { DownloadSample } from '../core/sample.js';
 import type { AbandonRule } from '../core/abandon.js';
 import type { SimVideo } from './ladder-parsers.js';

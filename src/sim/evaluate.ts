@@ -1,3 +1,7 @@
+/**
+ * Evaluation in the simulator: every policy over every trace, per-trace results and per-policy
+ * summaries, optionally against the optimum.
+ */
 import type { Trace } from './trace.js';
 import type { SimVideo } from './ladder-parsers.js';
 import type { SimEnv } from './env.js';

@@ -1,3 +1,7 @@
+/**
+ * Video ladders with per-segment sizes from text: Pensieve's video_size_N files, Sabre's manifest
+ * JSON, abrkit's ladder JSON.
+ */
 import type { Ladder, Rendition } from '../core/ladder.js';
 import { validateLadder } from '../core/ladder.js';
 import { AbrkitError, ParseError } from '../core/errors.js';

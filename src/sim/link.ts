@@ -1,3 +1,4 @@
+/** The simulated link: bytes delivered over a trace from a position in time. */
 import type { Trace } from './trace.js';
 import { traceMeanMbps } from './trace.js';
 

@@ -1,3 +1,7 @@
+/**
+ * The offline optimum: dynamic programming over exact simulated states, with full knowledge of the
+ * trace.
+ */
 import type { SimEnv } from './env.js';
 import type { QoeModel } from '../qoe/models.js';
 import type { AbrPolicy } from '../core/policy.js';

@@ -1,3 +1,7 @@
+/**
+ * Pensieve's simulator (`fixed_env.py`), operation for operation, for figures comparable with the
+ * literature.
+ */
 import type { Trace } from './trace.js';
 import type { SimVideo } from './ladder-parsers.js';
 import type { ChunkOutcome, SimEnv } from './env.js';

@@ -1,4 +1,6 @@
-/** mulberry32: a small, fast, seedable PRNG (uniform in [0, 1)). Good enough for traces and tests. */
+/**
+ * mulberry32: a small, fast, seedable PRNG (uniform in [0, 1)). Good enough for traces and tests.
+ */
 export function createPrng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {

@@ -1,3 +1,7 @@
+/**
+ * abrkit's realistic simulator: round trips, a startup phase, a buffer goal, no trace wrap,
+ * abandonment.
+ */
 import type { Trace } from './trace.js';
 import type { SimVideo } from './ladder-parsers.js';
 import type { ChunkOutcome, SimEnv } from './env.js';

@@ -1,3 +1,4 @@
+/** Plays one session: a policy and an estimator against an environment, segment by segment. */
 import type { SimEnv } from './env.js';
 import type { ChunkRecord } from '../qoe/session-metrics.js';
 import type { AbrController } from '../core/controller.js';

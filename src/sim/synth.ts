@@ -1,3 +1,7 @@
+/**
+ * Seeded synthetic traces: Markov-modulated links (3G, LTE drive, congested Wi-Fi) and a step
+ * profile.
+ */
 import type { Trace } from './trace.js';
 import { createPrng, gaussian } from './prng.js';
 import { invalidOptions } from '../core/errors.js';

@@ -1,3 +1,4 @@
+/** A seeded synthetic video: a ladder with segment sizes varying around each rung's bitrate. */
 import type { SimVideo } from './ladder-parsers.js';
 import { createPrng, gaussian } from './prng.js';
 import { invalidOptions } from '../core/errors.js';

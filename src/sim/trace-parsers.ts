@@ -1,3 +1,7 @@
+/**
+ * Network traces from text: `time_s Mbps` lines, Mahimahi packet logs and Sabre JSON, with typed,
+ * line-numbered errors.
+ */
 import type { Trace } from './trace.js';
 import { ParseError } from '../core/errors.js';
 import { lineOfArrayElement, parseJsonWithLine } from './json-lines.js';

@@ -1,3 +1,4 @@
+/** Telemetry export: the stored log as an NDJSON Blob. */
 import { openTelemetryStore } from './store.js';
 import { NDJSON_CONTENT_TYPE } from './upload.js';
 import { TELEMETRY_DEFAULTS } from './recorder.js';

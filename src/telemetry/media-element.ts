@@ -1,3 +1,7 @@
+/**
+ * Playback telemetry from a <video> element: play, pause, seeks, stalls, visibility, dropped frames
+ * and errors.
+ */
 import type { Telemetry } from './recorder.js';
 import type { Timers } from './env.js';
 import { REAL_TIMERS } from './env.js';

@@ -1,133 +1,20 @@
-import type { Clock } from '../core/clock.js';
-import type { ControllerEvent } from '../core/controller.js';
-import type { Ladder } from '../core/ladder.js';
-import type { DecisionReason } from '../core/decision.js';
-import { sampleThroughputBps } from '../core/sample.js';
+/**
+ * abrkit/telemetry's recorder: a typed QoE event log kept off the player's hot path. Records are
+ * queued, written to IndexedDB (or memory) in batches, cut into upload batches with fixed keys when
+ * an upload sink is on, flushed when the page hides or unloads, and every loss is counted.
+ */
 import { invalidOptions } from '../core/errors.js';
-import {
-  TELEMETRY_SCHEMA_VERSION,
-  stripQuery,
-  type CmcdObjectType,
-  type EventBody,
-  type PlaybackKind,
-  type SessionStartEvent,
-  type TelemetryEvent,
-  type TelemetryReason,
-  type VisibilityState,
-} from './schema.js';
+import type { Ladder } from '../core/ladder.js';
+import { TELEMETRY_SCHEMA_VERSION, type EventBody, type TelemetryEvent } from './schema.js';
 import { byteLength, createMemoryStore, openTelemetryStore, type StoreStatus, type TelemetryStore } from './store.js';
-import { checkEndpoint, createUploadSink, UPLOAD_DEFAULTS, type UploadOptions, type UploadSink, type UploadStats } from './upload.js';
-import { browserLifecycle, defaultIdSource, REAL_TIMERS, type PageLifecycle, type Timers } from './env.js';
+import { checkEndpoint, createUploadSink, UPLOAD_DEFAULTS, type UploadSink } from './upload.js';
+import { browserLifecycle, defaultIdSource, REAL_TIMERS } from './env.js';
+import { TELEMETRY_DEFAULTS, type Telemetry, type TelemetryOptions } from './recorder-types.js';
+import { decisionBody, playbackBody, round, segmentBody, sessionStartBody } from './event-bodies.js';
+import { newQoeWindow, qoeSummaryBody, resetQoeWindow } from './qoe-window.js';
 
-export interface TelemetryOptions {
-  /** Session clock (monotonic ms): in a page, `{ nowMs: () => performance.now() }`. */
-  readonly clock: Clock;
-  /** Wall clock, epoch ms; default `Date.now`. */
-  readonly nowEpochMs?: () => number;
-  /** Session ids and batch keys; default `crypto.randomUUID()`. */
-  readonly idSource?: () => string;
-  /** `'indexeddb'` (falls back to memory, and says so, where IndexedDB is unavailable) or `'memory'`. */
-  readonly storage?: 'indexeddb' | 'memory';
-  readonly dbName?: string;
-  /** IndexedDB factory; default `globalThis.indexedDB`; `null` forces the memory fallback's "unavailable" path. */
-  readonly indexedDB?: IDBFactory | null;
-  /** Ring-buffer bound of the stored log, events. */
-  readonly maxStoredEvents?: number;
-  /** Events kept in memory before a write is forced. */
-  readonly maxQueuedEvents?: number;
-  /** Queued events are written at most this long after being recorded, ms. */
-  readonly flushIntervalMs?: number;
-  /** A `qoe-summary` event is logged this often while segments arrive, ms. 0 disables. */
-  readonly summaryIntervalMs?: number;
-  /** Optional upload to a collector; off unless given. */
-  readonly upload?: UploadOptions;
-  /** Page lifecycle to flush on; default: the page's window/document when there is one. `null` disables. */
-  readonly lifecycle?: PageLifecycle | null;
-  readonly timers?: Timers;
-  /** Called when storing fails in a way the recorder cannot fix (it never throws at the player). */
-  readonly onError?: (error: unknown) => void;
-}
-
-export const TELEMETRY_DEFAULTS = Object.freeze({
-  storage: 'indexeddb' as const,
-  dbName: 'abrkit-telemetry',
-  maxStoredEvents: 50_000,
-  maxQueuedEvents: 200,
-  flushIntervalMs: 1_000,
-  summaryIntervalMs: 10_000,
-});
-
-export interface SegmentRecord {
-  readonly url: string;
-  readonly bytes: number;
-  /** Request time on the session clock, ms. */
-  readonly startMs: number;
-  readonly ttfbMs: number;
-  /** Request to last byte, ms. */
-  readonly durationMs: number;
-  readonly objectType?: CmcdObjectType;
-  readonly rungIndex?: number;
-  readonly bitrateBps?: number;
-  readonly segmentIndex?: number;
-  readonly mediaDurationMs?: number;
-  readonly httpStatus?: number;
-  readonly abandoned?: boolean;
-}
-
-export interface PlaybackRecord {
-  readonly kind: PlaybackKind;
-  readonly positionMs?: number;
-  readonly bufferMs?: number;
-  readonly toMs?: number;
-  readonly visibility?: VisibilityState;
-  readonly droppedFrames?: number;
-  readonly totalFrames?: number;
-  readonly code?: string;
-  readonly message?: string;
-}
-
-export interface SessionStartRecord {
-  readonly ladder: Ladder;
-  readonly player: { readonly name: string; readonly version: string };
-  readonly policy: { readonly name: string; readonly modelVersion?: string };
-  readonly streamingFormat?: SessionStartEvent['sf'];
-  readonly streamType?: SessionStartEvent['st'];
-  readonly abrkitVersion?: string;
-}
-
-export interface TelemetryStatus {
-  readonly sessionId: string;
-  /** `null` until the store has opened. */
-  readonly storage: StoreStatus | null;
-  readonly recorded: number;
-  readonly written: number;
-  readonly queued: number;
-  readonly droppedOnQuota: number;
-  readonly evicted: number;
-  readonly writeErrors: number;
-  readonly lastError: string | null;
-  readonly upload: UploadStats | null;
-}
-
-export interface Telemetry {
-  readonly sessionId: string;
-  /** Resolves once the store is open (IndexedDB or the memory fallback). */
-  readonly ready: Promise<StoreStatus>;
-  /** Pass as, or call from, AbrController's `onEvent`. */
-  onControllerEvent(event: ControllerEvent): void;
-  recordSessionStart(record: SessionStartRecord): void;
-  recordSegment(record: SegmentRecord): void;
-  recordPlayback(record: PlaybackRecord): void;
-  /** Low-level: log any schema body (the envelope is filled in). */
-  record(body: EventBody): void;
-  /** Writes everything queued; resolves when it is stored. */
-  flush(): Promise<void>;
-  /** The whole stored log plus what is queued, as NDJSON. */
-  exportNdjson(): Promise<string>;
-  status(): TelemetryStatus;
-  /** Logs a final QoE summary, flushes, stops timers and listeners, closes the store. */
-  close(): Promise<void>;
-}
+export { TELEMETRY_DEFAULTS, type PlaybackRecord, type SegmentRecord, type SessionStartRecord, type Telemetry, type TelemetryOptions, type TelemetryStatus } from './recorder-types.js';
+export { reasonToJson } from './event-bodies.js';
 
 interface QueuedEvent {
   readonly sid: string;
@@ -309,19 +196,7 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
 
   function pushSummary(): void {
     const nowMs = clock.nowMs();
-    push({
-      type: 'qoe-summary',
-      fromMs: qoe.fromMs,
-      toMs: nowMs,
-      segments: qoe.segments,
-      bytes: qoe.bytes,
-      br: qoe.segments > 0 ? round(qoe.brSumKbps / qoe.segments) : 0,
-      mtp: qoe.downloadMs > 0 ? round((qoe.bytes * 8) / qoe.downloadMs) : 0,
-      switches: qoe.switches,
-      stalls: qoe.stalls,
-      stallMs: round(qoe.stallMs + (qoe.stallStartMs === null ? 0 : nowMs - qoe.stallStartMs)),
-      droppedFrames: qoe.droppedFrames,
-    });
+    push(qoeSummaryBody(qoe, nowMs));
     resetQoeWindow(qoe, nowMs);
   }
 
@@ -367,26 +242,8 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
     onControllerEvent(event) {
       try {
         if (event.type === 'decision') {
-          const { context, decision } = event;
-          ladder ??= context.ladder;
-          const prediction = context.prediction;
-          push({
-            type: 'decision',
-            segmentIndex: context.segmentIndex,
-            rungIndex: decision.rungIndex,
-            br: round(context.ladder.renditions[decision.rungIndex]!.bitrateBps / 1000),
-            reason: reasonToJson(decision.reason),
-            ...(prediction ? { predictedKbps: round(prediction.throughputBps / 1000), predictionErrorRatio: round(prediction.errorRatio) } : {}),
-            features: {
-              bl: round(context.bufferS * 1000),
-              lastRungIndex: context.lastRungIndex,
-              segmentsRemaining: context.segmentsRemaining,
-              minRungIndex: context.minRungIndex,
-              maxRungIndex: context.maxRungIndex,
-              pr: context.playbackRate,
-              recentKbps: context.history.slice(-5).map((s) => round(sampleThroughputBps(s) / 1000)),
-            },
-          });
+          ladder ??= event.context.ladder;
+          push(decisionBody(event.context, event.decision));
         } else if (event.type === 'sample-rejected') {
           push({ type: 'sample-rejected', reason: event.reason, bytes: event.sample.bytes, ttlb: round(event.sample.durationMs) });
         } else {
@@ -398,43 +255,11 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
     },
     recordSessionStart(record) {
       ladder = record.ladder;
-      push({
-        type: 'session-start',
-        player: { name: record.player.name, version: record.player.version },
-        policy: { name: record.policy.name, ...(record.policy.modelVersion === undefined ? {} : { modelVersion: record.policy.modelVersion }) },
-        ladder: {
-          renditions: record.ladder.renditions.map((r) => ({
-            id: r.id,
-            br: round(r.bitrateBps / 1000),
-            ...(r.width === undefined ? {} : { width: r.width }),
-            ...(r.height === undefined ? {} : { height: r.height }),
-            ...(r.codecs === undefined ? {} : { codecs: r.codecs }),
-          })),
-          segmentDurationMs: record.ladder.segmentDurationS * 1000,
-        },
-        visibility: lifecycle?.visibilityState() ?? 'visible',
-        ...(record.streamingFormat ? { sf: record.streamingFormat } : {}),
-        ...(record.streamType ? { st: record.streamType } : {}),
-        ...(record.abrkitVersion ? { abrkitVersion: record.abrkitVersion } : {}),
-      });
+      push(sessionStartBody(record, lifecycle?.visibilityState() ?? 'visible'));
     },
     recordSegment(r) {
       const br = r.bitrateBps !== undefined ? round(r.bitrateBps / 1000) : bitrateKbps(r.rungIndex);
-      push({
-        type: 'segment',
-        url: stripQuery(r.url),
-        bytes: r.bytes,
-        startMs: round(r.startMs),
-        ttfb: round(r.ttfbMs),
-        ttlb: round(r.durationMs),
-        ot: r.objectType ?? 'v',
-        ...(r.rungIndex === undefined ? {} : { rungIndex: r.rungIndex }),
-        ...(br === undefined ? {} : { br }),
-        ...(r.segmentIndex === undefined ? {} : { segmentIndex: r.segmentIndex }),
-        ...(r.mediaDurationMs === undefined ? {} : { d: round(r.mediaDurationMs) }),
-        ...(r.httpStatus === undefined ? {} : { rc: r.httpStatus }),
-        ...(r.abandoned ? { abandoned: true } : {}),
-      });
+      push(segmentBody(r, br));
       if (!r.abandoned && (r.objectType ?? 'v') !== 'm') {
         qoe.segments++;
         qoe.bytes += r.bytes;
@@ -461,19 +286,7 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
       } else if (r.kind === 'dropped-frames' && r.droppedFrames !== undefined) {
         qoe.droppedFrames = Math.max(qoe.droppedFrames, r.droppedFrames - qoe.droppedFramesBase);
       }
-      push({
-        type: 'playback',
-        kind: r.kind,
-        ...(r.positionMs === undefined ? {} : { positionMs: round(r.positionMs) }),
-        ...(r.bufferMs === undefined ? {} : { bl: round(r.bufferMs) }),
-        ...(r.toMs === undefined ? {} : { toMs: round(r.toMs) }),
-        ...(stallMs === undefined ? {} : { stallMs: round(stallMs) }),
-        ...(r.visibility === undefined ? {} : { visibility: r.visibility }),
-        ...(r.droppedFrames === undefined ? {} : { droppedFrames: r.droppedFrames }),
-        ...(r.totalFrames === undefined ? {} : { totalFrames: r.totalFrames }),
-        ...(r.code === undefined ? {} : { code: r.code }),
-        ...(r.message === undefined ? {} : { message: stripUrlsInText(r.message) }),
-      });
+      push(playbackBody(r, stallMs));
     },
     record: push,
     flush,
@@ -513,40 +326,6 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
   };
 }
 
-interface QoeWindow {
-  fromMs: number;
-  segments: number;
-  bytes: number;
-  downloadMs: number;
-  brSumKbps: number;
-  switches: number;
-  lastRungIndex: number | null;
-  stalls: number;
-  stallMs: number;
-  stallStartMs: number | null;
-  droppedFrames: number;
-  droppedFramesBase: number;
-}
-
-function newQoeWindow(fromMs: number): QoeWindow {
-  return { fromMs, segments: 0, bytes: 0, downloadMs: 0, brSumKbps: 0, switches: 0, lastRungIndex: null, stalls: 0, stallMs: 0, stallStartMs: null, droppedFrames: 0, droppedFramesBase: 0 };
-}
-
-function resetQoeWindow(w: QoeWindow, nowMs: number): void {
-  w.fromMs = nowMs;
-  w.segments = 0;
-  w.bytes = 0;
-  w.downloadMs = 0;
-  w.brSumKbps = 0;
-  w.switches = 0;
-  w.stalls = 0;
-  w.stallMs = 0;
-  // A stall still running carries over into the next window, counted from now.
-  if (w.stallStartMs !== null) w.stallStartMs = nowMs;
-  w.droppedFramesBase += w.droppedFrames;
-  w.droppedFrames = 0;
-}
-
 /** [from, to) index ranges of lines, each range within the event and byte limits (a line alone may exceed the bytes). */
 function uploadChunks(lines: readonly string[], maxEvents: number, maxBytes: number): [number, number][] {
   const chunks: [number, number][] = [];
@@ -563,25 +342,6 @@ function uploadChunks(lines: readonly string[], maxEvents: number, maxBytes: num
   }
   if (from < lines.length) chunks.push([from, lines.length]);
   return chunks;
-}
-
-/** A decision reason as JSON: errors become their code and message. */
-export function reasonToJson(reason: DecisionReason): TelemetryReason {
-  if (reason.kind === 'fallback') return { kind: 'fallback', code: reason.error.code, message: reason.error.message };
-  if (reason.kind === 'stall-guard') {
-    return { ...reason, proposed: { rungIndex: reason.proposed.rungIndex, reason: reasonToJson(reason.proposed.reason) } };
-  }
-  return { ...reason };
-}
-
-/** Error messages may quote URLs: their query strings go too. */
-function stripUrlsInText(text: string): string {
-  return text.replace(/(https?:\/\/[^\s?#"']+)[?#][^\s"']*/g, '$1');
-}
-
-/** Three decimals: enough for ms and kbps, and it keeps the log small. */
-function round(value: number): number {
-  return Math.round(value * 1000) / 1000;
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

@@ -1,11 +1,11 @@
-import { wrap, type DBSchema, type IDBPDatabase, type IDBPObjectStore } from 'idb';
-
 /**
  * Where events wait until they are exported or uploaded. Rows hold the event's JSON line (so the
  * bytes are known and nothing is cloned twice), and, once an uploader claims them, the key of
  * the batch they travel in. A batch's rows keep that key until a 2xx deletes them, so a batch
  * resent after a reload or a crash has the same `Idempotency-Key` and the collector drops the copy.
  */
+import { wrap, type DBSchema, type IDBPDatabase, type IDBPObjectStore } from 'idb';
+
 export interface StoredRow {
   readonly id?: number;
   readonly sid: string;

@@ -1,3 +1,7 @@
+/**
+ * The upload sink: NDJSON batches to a collector with an Idempotency-Key, retries with backoff,
+ * rows deleted only after a 2xx.
+ */
 import { invalidOptions } from '../core/errors.js';
 import type { TelemetryStore, Batch } from './store.js';
 import { REAL_TIMERS, type Timers } from './env.js';

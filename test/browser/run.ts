@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { strict as assert } from 'node:assert';
 import { build } from 'esbuild';
-import { chromiumLaunchOptions } from '../../src/harness/chromium.js';
+import { chromiumLaunchOptions } from '../../src/node/harness/chromium.js';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -26,7 +26,7 @@ async function bundle(): Promise<{ page: string; cli: string }> {
   // It lives under node_modules/.cache so that any package it imports resolves from the repo.
   const cli = join(ROOT, 'node_modules/.cache/abrkit-test-browser', `collect-${process.pid}.mjs`);
   await build({
-    stdin: { contents: "import { run } from './src/cli/commands/collect.ts';\nawait run(process.argv.slice(2));\n", resolveDir: ROOT, loader: 'ts' },
+    stdin: { contents: "import { run } from './src/node/cli/commands/collect.ts';\nawait run(process.argv.slice(2));\n", resolveDir: ROOT, loader: 'ts' },
     bundle: true,
     format: 'esm',
     platform: 'node',

@@ -15,13 +15,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Page } from 'playwright-core';
-import { startDemoServer } from '../../src/demo/server.js';
-import { chromiumLaunchOptions } from '../../src/harness/chromium.js';
+import { startDemoServer } from '../../src/node/demo/server.js';
+import { chromiumLaunchOptions } from '../../src/node/harness/chromium.js';
 import { synthesizeTrace } from '../../src/sim/synth.js';
 import { formatTimeMbpsTrace } from '../../src/sim/trace-parsers.js';
 import { checkTelemetryEvent } from '../../src/telemetry/schema.js';
-import { startCollector } from '../../src/telemetry/collector/server.js';
-import type {} from '../../demo/session.js'; // window.__demo's type
+import { startCollector } from '../../src/node/collector/server.js';
+import type {} from '../../src/pages/demo/session.js'; // window.__demo's type
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const OUT_DIR = join(ROOT, 'test-results/demo');

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { measureSession, qoeModelFor, describeReason, type SegmentRecord, type StallRecord, type StreamInfo } from '../../demo/metrics.js';
-import { summarizeLog } from '../../demo/telemetry-panel.js';
-import { startDemoServer, traceFromJson, type DemoServer } from '../../src/demo/server.js';
+import { measureSession, qoeModelFor, describeReason, type SegmentRecord, type StallRecord, type StreamInfo } from '../../src/pages/demo/metrics.js';
+import { summarizeLog } from '../../src/pages/demo/telemetry-panel.js';
+import { startDemoServer, traceFromJson, type DemoServer } from '../../src/node/demo/server.js';
 import { AbrkitError } from '../../src/core/errors.js';
 
 const STREAM: StreamInfo = { durationS: 60, segmentDurationS: 4, ladderKbps: [300, 750, 1200, 1850, 2850, 4300], hls: 'hls/master.m3u8', dash: 'dash/manifest.mpd' };

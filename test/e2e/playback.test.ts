@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BrowserHarness, type BrowserRunResult } from '../../src/harness/runner.js';
+import { BrowserHarness, type BrowserRunResult } from '../../src/node/harness/runner.js';
 import type { Trace } from '../../src/sim/trace.js';
-import type { FaultSpec } from '../../src/harness/server.js';
+import type { FaultSpec } from '../../src/node/harness/server.js';
 
 /**
  * Real playback in headless Chromium through the shaped loopback server, with abrkit's rate-based

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import type { AbrkitError } from '../../src/core/errors.js';
-import type { RegressorState } from '../../src/dqn/regressor.js';
-import { createIndexedDbRegressorStore, loadLearnedEstimator, type RegressorStore } from '../../src/dqn/learned-estimator.js';
-import { DEFAULT_DQN_MODEL } from '../../src/dqn/model/default-model.js';
-import { sampleAt } from '../dqn/helpers.js';
+import type { RegressorState } from '../../src/learned/regressor.js';
+import { createIndexedDbRegressorStore, loadLearnedEstimator, type RegressorStore } from '../../src/learned/learned-estimator.js';
+import { DEFAULT_DQN_MODEL } from '../../src/learned/model/default-model.js';
+import { sampleAt } from './helpers.js';
 
 /** A link whose throughput alternates 1 and 4 Mbps: a pattern the shipped fit has not seen, so RLS moves. */
 function feed(estimator: { addSample: (s: ReturnType<typeof sampleAt>) => unknown }, count: number, fromMs = 0): void {

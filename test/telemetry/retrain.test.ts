@@ -7,13 +7,13 @@ import { ManualClock } from '../../src/core/clock.js';
 import { synthesizeTrace } from '../../src/sim/synth.js';
 import { createSyntheticVideo } from '../../src/sim/synthetic-video.js';
 import { createTelemetry } from '../../src/telemetry/recorder.js';
-import { samplesFromTelemetry } from '../../src/telemetry/traces.js';
-import { validateRegressorState } from '../../src/dqn/regressor.js';
-import { DEFAULT_DQN_MODEL } from '../../src/dqn/model/default-model.js';
+import { samplesFromTelemetry } from '../../src/sim/telemetry-traces.js';
+import { validateRegressorState } from '../../src/learned/regressor.js';
+import { DEFAULT_DQN_MODEL } from '../../src/learned/model/default-model.js';
 import { counterIds, simulate } from './helpers.js';
 
 const root = join(import.meta.dirname, '..', '..');
-const cli = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], { cwd: root, encoding: 'utf8' });
+const cli = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/node/cli/main.ts'), ...args], { cwd: root, encoding: 'utf8' });
 
 /** Telemetry exports of simulated sessions, as a page would upload them. */
 async function exportSessions(profiles: readonly ('3g' | 'lte-drive')[]): Promise<string> {

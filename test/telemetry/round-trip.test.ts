@@ -13,11 +13,11 @@ import { runSession } from '../../src/sim/session.js';
 import { builtinPolicySpec } from '../../src/sim/evaluate.js';
 import type { Trace } from '../../src/sim/trace.js';
 import type { SimVideo } from '../../src/sim/ladder-parsers.js';
-import { loadTraces } from '../../src/cli/node-io.js';
-import { run as runTelemetryCli } from '../../src/cli/commands/telemetry.js';
-import { run as runEvalCli } from '../../src/cli/commands/eval.js';
+import { loadTraces } from '../../src/node/io.js';
+import { run as runTelemetryCli } from '../../src/node/cli/commands/telemetry.js';
+import { run as runEvalCli } from '../../src/node/cli/commands/eval.js';
 import { createTelemetry, type Telemetry } from '../../src/telemetry/recorder.js';
-import { tracesFromTelemetry } from '../../src/telemetry/traces.js';
+import { tracesFromTelemetry } from '../../src/sim/telemetry-traces.js';
 import { counterIds, simulate } from './helpers.js';
 
 function ladderJson(video: SimVideo): string {

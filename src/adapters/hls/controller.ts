@@ -1,3 +1,7 @@
+/**
+ * abrkit's controller as hls.js's `abrController`: hls.js's ABR component API, over the adapter
+ * core.
+ */
 import type Hls from 'hls.js';
 import type { AbrComponentAPI, Fragment, Part, FragLoadedData, FragLoadingData, LevelLoadedData, LoaderStats } from 'hls.js';
 import type { DownloadSample } from '../../core/sample.js';

@@ -1,3 +1,7 @@
+/**
+ * abrkit/hls's factory: a class hls.js can construct as its `abrController`, with options checked
+ * up front.
+ */
 import type Hls from 'hls.js';
 import type { AbrController as HlsAbrController } from 'hls.js';
 import { AbrkitHlsController, assertHlsLike } from './controller.js';

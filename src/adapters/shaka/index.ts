@@ -1,3 +1,7 @@
+/**
+ * abrkit/shaka's factory: an `AbrManager` for shaka-player's `abrFactory`, with options checked up
+ * front.
+ */
 import { AbrkitShakaAbrManager } from './manager.js';
 import type { ShakaAbrOptions } from './manager.js';
 

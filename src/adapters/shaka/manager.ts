@@ -1,3 +1,7 @@
+/**
+ * abrkit's controller as a shaka-player `AbrManager`: variants to a ladder, shaka's samples to
+ * ours, decisions back to shaka.
+ */
 import type shaka from 'shaka-player';
 import type { DownloadSample } from '../../core/sample.js';
 import { createAdapterCore, mapLadder, type AdapterCore, type AdapterOptions, type LadderMapping } from '../setup.js';

@@ -1,0 +1,69 @@
+/**
+ * `abrkit browser-eval`: play policies in real Chromium over shaped traces and print the
+ * comparison.
+ */
+import { writeFileSync } from 'node:fs';
+import { loadTraces } from '../../io.js';
+import { parseCommandArgs, requireOption, UsageError } from '../args.js';
+import { ADAPTER_POLICY_NAMES } from '../../../adapters/setup.js';
+import { DEFAULT_MEDIA_DIR } from '../../harness/stream.js';
+import { browserEval, formatBrowserSummary } from '../../harness/browser-eval.js';
+
+const DEFAULT_POLICY = 'default';
+const KNOWN = [DEFAULT_POLICY, ...ADAPTER_POLICY_NAMES, 'dqn', 'robustmpc+learned'];
+
+const HELP = `usage: abrkit browser-eval --player hls|shaka --traces <dir|file> [options]
+
+Plays the test stream (scripts/setup-media.sh) in headless Chromium (/usr/bin/chromium) at 1x, one
+session at a time, through a loopback server that shapes throughput to each trace, and measures
+from the <video> element. Traces are cut to the played duration.
+
+  --player <hls|shaka>   player to drive
+  --policies <list>      comma-separated: ${KNOWN.join(', ')} (default: all; 'default' = the player's own ABR)
+  --traces <dir|file>    trace file or folder (time_s Mbps, Mahimahi, Sabre JSON), sorted by name
+  --duration <s>         seconds of content to play (default: the whole stream)
+  --repeat <n>           sessions per (policy, trace); the per-trace figures are medians (default 1)
+  --rtt <ms>             round-trip time added per request (default: the trace's, else 40)
+  --buffer <s>           forward buffer for every player and policy (default 30)
+  --media <dir>          stream folder (default .cache/media)
+  --json <file>          also write {summary, perTrace} as JSON (the shape of 'abrkit eval')`;
+
+export async function run(args: string[]): Promise<void> {
+  const { values } = parseCommandArgs(
+    args,
+    {
+      player: { type: 'string' },
+      policies: { type: 'string' },
+      traces: { type: 'string' },
+      duration: { type: 'string' },
+      repeat: { type: 'string' },
+      rtt: { type: 'string' },
+      buffer: { type: 'string' },
+      media: { type: 'string' },
+      json: { type: 'string' },
+    },
+    HELP,
+  );
+  const player = requireOption(values.player, 'player', HELP);
+  if (player !== 'hls' && player !== 'shaka') throw new UsageError(`--player must be hls or shaka, got '${player}'`);
+  const policies = (values.policies ?? KNOWN.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
+  for (const name of policies) if (!KNOWN.includes(name)) throw new UsageError(`unknown policy '${name}' (known: ${KNOWN.join(', ')})`);
+  const positive = (value: string | undefined, name: string): number | undefined => {
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    if (!(n > 0)) throw new UsageError(`--${name} must be a positive number, got '${value}'`);
+    return n;
+  };
+  const durationOption = positive(values.duration, 'duration');
+  const repeat = Math.round(positive(values.repeat, 'repeat') ?? 1);
+  const rttMs = positive(values.rtt, 'rtt');
+  const bufferGoalS = positive(values.buffer, 'buffer');
+  const traces = loadTraces(requireOption(values.traces, 'traces', HELP));
+  const result = await browserEval({ player, policies, traces, durationS: durationOption, repeat, rttMs, bufferGoalS, mediaDir: values.media ?? DEFAULT_MEDIA_DIR });
+  console.log(`\n${player}, ${traces.length} traces x ${repeat}, QoE_lin\n`);
+  console.log(formatBrowserSummary(result));
+  if (values.json) {
+    writeFileSync(values.json, JSON.stringify(result, null, 2));
+    console.log(`\nwrote ${values.json}`);
+  }
+}

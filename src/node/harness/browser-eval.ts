@@ -1,0 +1,97 @@
+/**
+ * Real-browser evaluation as a library (what `abrkit browser-eval` runs): every (policy, trace) played
+ * `repeat` times in one harness, one session at a time, with per-trace medians and per-policy means
+ * in the shape `abrkit eval` reports, plus each policy's decision cost.
+ */
+import type { Trace } from '../../sim/trace.js';
+import { cutTrace, traceDurationS } from '../../sim/trace.js';
+import { mean, median, type PolicySummary, type TraceResult } from '../../sim/evaluate.js';
+import type { SessionMetrics } from '../../qoe/session-metrics.js';
+import { formatSummary } from '../table.js';
+import { BrowserHarness, type BrowserRunResult } from './runner.js';
+
+export interface BrowserEvalResult {
+  readonly summary: PolicySummary[];
+  readonly perTrace: (TraceResult & { readonly player: string; readonly repeats: number; readonly decisionP99Ms: number | null })[];
+}
+
+export async function browserEval(options: {
+  player: 'hls' | 'shaka';
+  policies: readonly string[];
+  traces: readonly Trace[];
+  durationS?: number | undefined;
+  repeat: number;
+  rttMs?: number | undefined;
+  bufferGoalS?: number | undefined;
+  mediaDir: string;
+  onSession?: (run: BrowserRunResult) => void;
+}): Promise<BrowserEvalResult> {
+  const harness = await BrowserHarness.start(options.mediaDir);
+  const perTrace: BrowserEvalResult['perTrace'] = [];
+  try {
+    const durationS = Math.min(options.durationS ?? harness.stream.durationS, harness.stream.durationS);
+    const total = options.policies.length * options.traces.length * options.repeat;
+    let done = 0;
+    for (const trace of options.traces) {
+      // Cut to what a session can use: the content plus slack for startup and stalls.
+      const cut = traceDurationS(trace) > durationS + 60 ? cutTrace(trace, durationS + 60) : trace;
+      for (const policy of options.policies) {
+        const runs: BrowserRunResult[] = [];
+        for (let r = 0; r < options.repeat; r++) {
+          const session = await harness.run({
+            player: options.player,
+            policy,
+            trace: cut,
+            durationS,
+            ...(options.rttMs === undefined ? {} : { rttMs: options.rttMs }),
+            ...(options.bufferGoalS === undefined ? {} : { bufferGoalS: options.bufferGoalS }),
+          });
+          runs.push(session);
+          options.onSession?.(session);
+          done++;
+          process.stderr.write(
+            `[${done}/${total}] ${options.player} ${policy} ${trace.name}: QoE ${session.qoe.toFixed(3)}, ${session.bitrateKbps.toFixed(0)} kbps, rebuffer ${session.rebufferS.toFixed(2)} s${session.errors.length ? `, errors: ${session.errors.join('; ')}` : ''}\n`,
+          );
+        }
+        const decisions = runs.flatMap((r) => r.decisionMs);
+        perTrace.push({ player: options.player, policy, trace: trace.name, repeats: runs.length, ...medianMetrics(runs), decisionP99Ms: decisions.length ? percentile(decisions, 0.99) : null });
+      }
+    }
+  } finally {
+    await harness.close();
+  }
+  const summary = options.policies.map((policy): PolicySummary => {
+    const rows = perTrace.filter((r) => r.policy === policy);
+    const keys = Object.keys(emptyMetrics()) as (keyof SessionMetrics)[];
+    const averaged = Object.fromEntries(keys.map((k) => [k, mean(rows.map((r) => r[k]))])) as unknown as SessionMetrics;
+    return { policy, traces: rows.length, ...averaged, qoeMedian: median(rows.map((r) => r.qoe)), qoeOfOptimal: null };
+  });
+  return { summary, perTrace };
+}
+
+/** Per-field median over repeated sessions of one (policy, trace). */
+function medianMetrics(runs: readonly SessionMetrics[]): SessionMetrics {
+  const keys = Object.keys(emptyMetrics()) as (keyof SessionMetrics)[];
+  return Object.fromEntries(keys.map((k) => [k, median(runs.map((r) => r[k]))])) as unknown as SessionMetrics;
+}
+
+function emptyMetrics(): SessionMetrics {
+  return { qoe: 0, qoeSum: 0, chunks: 0, bitrateKbps: 0, rebufferS: 0, rebufferRatio: 0, stalls: 0, startupS: 0, switches: 0, bytes: 0, wastedBytes: 0 };
+}
+
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
+}
+
+export function formatBrowserSummary(result: BrowserEvalResult): string {
+  return formatSummary(result, [
+    {
+      header: 'decision p99 ms',
+      cell: (s) => {
+        const p99s = result.perTrace.filter((r) => r.policy === s.policy && r.decisionP99Ms !== null).map((r) => r.decisionP99Ms!);
+        return p99s.length ? Math.max(...p99s).toFixed(3) : '-';
+      },
+    },
+  ]);
+}

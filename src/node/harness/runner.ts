@@ -1,0 +1,177 @@
+/**
+ * The real-browser harness: one Chromium and one shaped server; runs a session, reads what the page
+ * measured, summarises it.
+ */
+import type { Browser } from 'playwright-core';
+import type { Trace } from '../../sim/trace.js';
+import type { SessionMetrics, ChunkRecord } from '../../qoe/session-metrics.js';
+import { summarizeSession } from '../../qoe/session-metrics.js';
+import { createQoeModel } from '../../qoe/models.js';
+import { ladderFromBitrates } from '../../core/ladder.js';
+import { startHarnessServer, type FaultSpec, type HarnessServer, type RequestLogEntry } from './server.js';
+import { loadPage, requirePlayerBuild } from '../pages.js';
+import type { PageConfig, PageResult } from '../../pages/protocol.js';
+
+export { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.js';
+import { CHROMIUM_PATH, chromiumLaunchOptions } from './chromium.js';
+import { AbrkitError } from '../../core/errors.js';
+
+import { DEFAULT_MEDIA_DIR, readStreamInfo, type StreamInfo } from './stream.js';
+
+export { DEFAULT_MEDIA_DIR, readStreamInfo, type StreamInfo } from './stream.js';
+
+export interface BrowserRunOptions {
+  readonly player: 'hls' | 'shaka';
+  readonly policy: string;
+  readonly trace: Trace;
+  readonly faults?: readonly FaultSpec[];
+  readonly rttMs?: number;
+  /** Stop after this many seconds of content (default: the whole stream). */
+  readonly durationS?: number;
+  /** Forward buffer for every player and policy (default 30 s, hls.js's default). */
+  readonly bufferGoalS?: number;
+  /** Serve the HLS stream live: segments published in real time in a sliding window (hls.js only). */
+  readonly live?: { readonly initialSegments: number; readonly windowSegments: number };
+}
+
+export interface BrowserRunResult extends SessionMetrics {
+  readonly player: string;
+  readonly policy: string;
+  readonly trace: string;
+  readonly ended: boolean;
+  readonly abandons: number;
+  readonly fallbacks: number;
+  readonly errors: readonly string[];
+  readonly playerErrors: readonly string[];
+  readonly decisionMs: readonly number[];
+  /** Decisions whose context said live (`isLive`, no `segmentsRemaining`). */
+  readonly liveDecisions: number;
+  /** Playhead position when the session ended, seconds. */
+  readonly finalTimeS: number;
+  readonly segmentRungs: readonly number[];
+  readonly requests: readonly RequestLogEntry[];
+  readonly wallS: number;
+}
+
+/** A session may run this long beyond the content's duration (startup, stalls) before it is cut. */
+const SESSION_SLACK_S = 90;
+
+/** playwright-core, loaded only when a browser is started (an optional peer dependency of abrkit). */
+async function loadPlaywright(): Promise<typeof import('playwright-core')> {
+  try {
+    return await import('playwright-core');
+  } catch (error) {
+    throw new AbrkitError('invalid-options', 'real-browser runs need playwright-core: run `npm install playwright-core` (it drives the Chromium at ' + CHROMIUM_PATH + ')', { cause: error });
+  }
+}
+
+/**
+ * One Chromium, one loopback server, sessions run one at a time. `close()` stops both; the server
+ * also dies with the process (its sockets are unref'd), so nothing outlives the run.
+ */
+export class BrowserHarness {
+  readonly #server: HarnessServer;
+  readonly #browser: Browser;
+  readonly stream: StreamInfo;
+
+  private constructor(server: HarnessServer, browser: Browser, stream: StreamInfo) {
+    this.#server = server;
+    this.#browser = browser;
+    this.stream = stream;
+  }
+
+  static async start(mediaDir = DEFAULT_MEDIA_DIR): Promise<BrowserHarness> {
+    const stream = readStreamInfo(mediaDir);
+    const server = await startHarnessServer({ mediaDir, appFiles: loadPage('harness') });
+    try {
+      const { chromium } = await loadPlaywright();
+      const browser = await chromium.launch(chromiumLaunchOptions());
+      return new BrowserHarness(server, browser, stream);
+    } catch (error) {
+      await server.close();
+      throw error;
+    }
+  }
+
+  async run(options: BrowserRunOptions): Promise<BrowserRunResult> {
+    const { stream } = this;
+    requirePlayerBuild(options.player === 'hls' ? 'hls.js' : 'shaka-player');
+    const durationS = Math.min(options.durationS ?? stream.durationS, stream.durationS);
+    const config: PageConfig = {
+      player: options.player,
+      policy: options.policy,
+      src: `/media/${options.player === 'hls' ? stream.hls : stream.dash}`,
+      segmentDurationS: stream.segmentDurationS,
+      bufferGoalS: options.bufferGoalS ?? 30,
+      maxS: durationS >= stream.durationS ? 0 : durationS,
+    };
+    const context = await this.#browser.newContext();
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    const startedMs = Date.now();
+    let result: PageResult;
+    try {
+      this.#server.startSession({ trace: options.trace, ...(options.rttMs === undefined ? {} : { rttMs: options.rttMs }), faults: options.faults ?? [], ...(options.live ? { live: options.live } : {}) });
+      await page.goto(`${this.#server.origin}/app/index.html?config=${encodeURIComponent(JSON.stringify(config))}`);
+      const timeoutMs = (durationS + SESSION_SLACK_S) * 1000;
+      await page.waitForFunction(() => window.__abrkitResult?.done === true, undefined, { timeout: timeoutMs, polling: 250 }).catch(() => undefined);
+      result = await page.evaluate(() => {
+        const r = window.__abrkitResult!;
+        if (!r.done) r.errors.push('session timed out');
+        return r;
+      });
+    } finally {
+      await context.close();
+    }
+    const wallS = (Date.now() - startedMs) / 1000;
+    const requests = [...this.#server.log];
+    return { ...summarize(stream, durationS, result, requests), player: options.player, policy: options.policy, trace: options.trace.name, ended: result.ended, abandons: result.abandons, fallbacks: result.fallbacks, errors: [...pageErrors, ...result.errors], playerErrors: result.playerErrors, decisionMs: result.decisionMs, liveDecisions: result.liveDecisions, finalTimeS: result.finalTimeS, segmentRungs: result.segments.map((s) => s.rungIndex), requests, wallS };
+  }
+
+  async close(): Promise<void> {
+    await this.#browser.close().catch(() => undefined);
+    await this.#server.close();
+  }
+}
+
+/**
+ * Page measurements -> the simulator's session metrics. Each played segment position is one chunk at
+ * the nominal bitrate of its rung; a stall is charged to the segment the playhead was in; bytes are
+ * what the server sent for video+audio media, wasted bytes those of requests that did not complete.
+ */
+export function summarize(stream: StreamInfo, durationS: number, page: PageResult, requests: readonly RequestLogEntry[]): SessionMetrics {
+  const ladder = ladderFromBitrates(stream.ladderKbps.map((k) => k * 1000), stream.segmentDurationS);
+  const model = createQoeModel('lin', ladder);
+  const segmentCount = Math.ceil(durationS / stream.segmentDurationS - 1e-9);
+  const rebufferBySegment = new Map<number, number>();
+  for (const stall of page.stalls) {
+    const index = Math.min(segmentCount - 1, Math.floor(stall.atS / stream.segmentDurationS));
+    rebufferBySegment.set(index, (rebufferBySegment.get(index) ?? 0) + stall.durationMs / 1000);
+  }
+  const media = requests.filter((r) => r.path.endsWith('.m4s'));
+  const wastedBytes = media.filter((r) => r.outcome !== 'completed').reduce((sum, r) => sum + r.bytesSent, 0);
+  const records: ChunkRecord[] = page.segments
+    .filter((s) => s.index < segmentCount && s.rungIndex >= 0)
+    .map((s) => ({
+      segmentIndex: s.index,
+      rungIndex: s.rungIndex,
+      bitrateBps: ladder.renditions[s.rungIndex]!.bitrateBps,
+      bytes: s.bytes,
+      wastedBytes: 0,
+      downloadMs: 0,
+      rebufferS: rebufferBySegment.get(s.index) ?? 0,
+      bufferAfterS: 0,
+    }));
+  const last = records[records.length - 1];
+  if (last) (records[records.length - 1] as { wastedBytes: number }).wastedBytes = wastedBytes;
+  const metrics = summarizeSession(records, model, {
+    skipFirst: 0,
+    initialPreviousRung: records[0]?.rungIndex ?? 0,
+    startupS: (page.startupMs ?? 0) / 1000,
+    startupPenaltyPerS: model.rebufferPenalty,
+    segmentDurationS: stream.segmentDurationS,
+  });
+  // Bytes as the network saw them (audio included), not only the video bytes the page counted.
+  return { ...metrics, bytes: media.reduce((sum, r) => sum + r.bytesSent, 0), wastedBytes };
+}

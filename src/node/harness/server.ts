@@ -1,0 +1,298 @@
+/**
+ * The harness's loopback HTTP server: media through one trace-shaped link (RTT, faults, live
+ * playlists), the page unshaped.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { extname, join, normalize, sep } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { Trace } from '../../sim/trace.js';
+import { isMediaPlaylist, livePlaylist, type LiveWindowOptions } from './live-playlist.js';
+
+/** A fault injected into matching media-segment requests. */
+export interface FaultSpec {
+  readonly kind: '5xx' | 'truncate' | 'stall';
+  /** Segment numbers (as in the file name, 0-based for HLS `segNNN`, 1-based for DASH `seg-R-NNN`) hit. */
+  readonly segments: readonly number[];
+  /** Only the first this-many requests for a segment number fail (any rung or track), so retries can succeed. Default 1. */
+  readonly timesPerSegment?: number;
+  /** Stall: how long the connection hangs after half the body (then the socket is closed). Default 20 s. */
+  readonly stallMs?: number;
+}
+
+export interface RequestLogEntry {
+  readonly path: string;
+  readonly startMs: number;
+  endMs: number;
+  bytesSent: number;
+  readonly bytesTotal: number;
+  /** completed: all bytes sent; aborted: the client went away first; faulted: we broke it on purpose. */
+  outcome: 'pending' | 'completed' | 'aborted' | 'faulted';
+  readonly status: number;
+  /** The fault armed on this response, if any (it took effect unless the client gave up first). */
+  readonly fault: FaultSpec['kind'] | null;
+}
+
+export interface ShapingOptions {
+  readonly trace: Trace;
+  /** Round-trip time added before each response's first byte (default: the trace's, else 40 ms). */
+  readonly rttMs?: number;
+  readonly faults?: readonly FaultSpec[];
+  /** Serve the HLS media playlists as a live stream (a sliding window published in real time). */
+  readonly live?: Omit<LiveWindowOptions, 'elapsedS'>;
+}
+
+export interface HarnessServer {
+  readonly origin: string;
+  /** Starts a new session: trace time 0 is now, logs and fault counters cleared. */
+  startSession(options: ShapingOptions): void;
+  readonly log: readonly RequestLogEntry[];
+  close(): Promise<void>;
+}
+
+/** Scheduler tick of the shaped link: 10 ms keeps per-tick bursts below 6 kB at 4.3 Mbps. */
+const TICK_MS = 10;
+const DEFAULT_RTT_MS = 40;
+const DEFAULT_STALL_MS = 20_000;
+/** Links below this are treated as this (a trace's 0 Mbps gaps would otherwise hang a session for ever). */
+const MIN_MBPS = 0.05;
+
+const MIME: Readonly<Record<string, string>> = {
+  '.m3u8': 'application/vnd.apple.mpegurl',
+  '.mpd': 'application/dash+xml',
+  '.m4s': 'video/iso.segment',
+  '.mp4': 'video/mp4',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.json': 'application/json',
+  '.css': 'text/css; charset=utf-8',
+};
+
+/** The Content-Type served for a file extension (`.m3u8`, `.js`, ...). */
+export function contentType(extension: string): string {
+  return MIME[extension] ?? 'application/octet-stream';
+}
+
+interface Transfer {
+  readonly res: ServerResponse;
+  readonly body: Buffer;
+  offset: number;
+  /** Stop sending at this byte (truncate / stall faults). */
+  readonly limit: number;
+  readonly entry: RequestLogEntry;
+  readonly fault: FaultSpec['kind'] | null;
+  stalledUntilMs: number;
+}
+
+/**
+ * Loopback HTTP server for the browser harness. `/media/...` is served from `mediaDir` through one
+ * shaped link: every tick the trace's capacity for that interval is shared equally by all responses
+ * in flight, after an RTT before the first byte. `/app/...` (the test page) is served unshaped.
+ * Every response carries COOP/COEP so the page is cross-origin isolated (fine-grained `performance.now`).
+ */
+export async function startHarnessServer(options: { mediaDir: string; appFiles: ReadonlyMap<string, Buffer | string> }): Promise<HarnessServer> {
+  const { mediaDir, appFiles } = options;
+  const fileCache = new Map<string, Buffer>();
+  let shaping: ShapingOptions | null = null;
+  let sessionStartMs = Date.now();
+  let log: RequestLogEntry[] = [];
+  let faultCounts = new Map<string, number>();
+  const active = new Set<Transfer>();
+  let carryBytes = 0;
+
+  /** Bandwidth at a session time; the trace loops. Sample k covers (timesS[k-1], timesS[k]] (Pensieve's convention). */
+  const mbpsAt = (elapsedS: number): number => {
+    const trace = shaping?.trace;
+    if (!trace || trace.timesS.length < 2) return 1000;
+    const { timesS, mbps } = trace;
+    const span = timesS[timesS.length - 1]! - timesS[0]!;
+    const t = timesS[0]! + (span > 0 ? elapsedS % span : 0);
+    let low = 1;
+    let high = timesS.length - 1;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (timesS[mid]! >= t) high = mid;
+      else low = mid + 1;
+    }
+    return Math.max(MIN_MBPS, mbps[low]!);
+  };
+
+  const timer = setInterval(() => {
+    const now = Date.now();
+    const ready = [...active].filter((x) => x.stalledUntilMs <= now && x.offset < x.limit && !x.res.writableNeedDrain);
+    if (ready.length === 0) {
+      carryBytes = 0;
+      return;
+    }
+    let budget = (mbpsAt((now - sessionStartMs) / 1000) * 1e6 * TICK_MS) / 8000 + carryBytes;
+    carryBytes = 0;
+    // Equal shares; what a nearly finished response leaves goes to the others in the same tick.
+    let pending = ready;
+    while (budget >= 1 && pending.length > 0) {
+      const share = Math.max(1, Math.floor(budget / pending.length));
+      const next: Transfer[] = [];
+      for (const transfer of pending) {
+        const n = Math.min(share, transfer.limit - transfer.offset, Math.floor(budget));
+        if (n <= 0) continue;
+        transfer.res.write(transfer.body.subarray(transfer.offset, transfer.offset + n));
+        transfer.offset += n;
+        transfer.entry.bytesSent = transfer.offset;
+        budget -= n;
+        if (transfer.offset < transfer.limit) next.push(transfer);
+        else finish(transfer);
+      }
+      // Nobody finished: everyone had a full share and what is left is less than a byte each.
+      if (next.length === pending.length) break;
+      pending = next;
+    }
+    carryBytes = Math.min(budget, 64 * 1024);
+  }, TICK_MS);
+  timer.unref();
+
+  function finish(transfer: Transfer): void {
+    active.delete(transfer);
+    transfer.entry.endMs = Date.now() - sessionStartMs;
+    if (transfer.fault === null) {
+      transfer.entry.outcome = 'completed';
+      transfer.res.end();
+      return;
+    }
+    transfer.entry.outcome = 'faulted';
+    if (transfer.fault === 'truncate') {
+      transfer.res.socket?.destroy();
+    } else {
+      // Stall: hold the connection open with nothing flowing, then drop it.
+      const stallMs = findFault(transfer.entry.path)?.stallMs ?? DEFAULT_STALL_MS;
+      setTimeout(() => transfer.res.socket?.destroy(), stallMs).unref();
+    }
+  }
+
+  function findFault(path: string): FaultSpec | undefined {
+    const n = segmentNumber(path);
+    return n === null ? undefined : shaping?.faults?.find((f) => f.segments.includes(n));
+  }
+
+  async function readMedia(path: string): Promise<Buffer | null> {
+    const cached = fileCache.get(path);
+    if (cached) return cached;
+    const full = normalize(join(mediaDir, path));
+    if (!full.startsWith(normalize(mediaDir) + sep)) return null;
+    try {
+      const body = await readFile(full);
+      if (fileCache.size < 2000) fileCache.set(path, body);
+      return body;
+    } catch {
+      return null;
+    }
+  }
+
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    void handle(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const path = decodeURIComponent(url.pathname);
+    res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+    res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+    res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+    res.setHeader('Cache-Control', 'no-store');
+    if (path.startsWith('/app/')) {
+      const body = appFiles.get(path.slice('/app/'.length));
+      if (body === undefined) return void res.writeHead(404).end();
+      res.writeHead(200, { 'Content-Type': contentType(extname(path)) }).end(body);
+      return;
+    }
+    if (!path.startsWith('/media/')) return void res.writeHead(404).end();
+    let body = await readMedia(path.slice('/media/'.length));
+    const startMs = Date.now() - sessionStartMs;
+    if (body !== null && shaping?.live && path.endsWith('.m3u8')) {
+      const text = body.toString('utf8');
+      if (isMediaPlaylist(text)) body = Buffer.from(livePlaylist(text, { ...shaping.live, elapsedS: startMs / 1000 }));
+    }
+    const fault = findFault(path);
+    let faultKind: FaultSpec['kind'] | null = null;
+    if (fault) {
+      // Per segment number, whatever the rung or track: a retry at another rung must be able to succeed.
+      const key = `${fault.kind}:${segmentNumber(path)}`;
+      const count = faultCounts.get(key) ?? 0;
+      if (count < (fault.timesPerSegment ?? 1)) {
+        faultCounts.set(key, count + 1);
+        faultKind = fault.kind;
+      }
+    }
+    const entry: RequestLogEntry = {
+      path,
+      startMs,
+      endMs: startMs,
+      bytesSent: 0,
+      bytesTotal: body?.length ?? 0,
+      outcome: 'pending',
+      status: body === null ? 404 : faultKind === '5xx' ? 503 : 200,
+      fault: body === null ? null : faultKind,
+    };
+    log.push(entry);
+    const rttMs = shaping?.rttMs ?? shaping?.trace.rttMs?.[0] ?? DEFAULT_RTT_MS;
+    await new Promise((resolve) => setTimeout(resolve, rttMs));
+    if (body === null || faultKind === '5xx') {
+      entry.outcome = faultKind === '5xx' ? 'faulted' : 'completed';
+      entry.endMs = Date.now() - sessionStartMs;
+      res.writeHead(entry.status, { 'Content-Type': 'text/plain' }).end(faultKind === '5xx' ? 'injected fault' : 'not found');
+      return;
+    }
+    res.writeHead(200, {
+      'Content-Type': contentType(extname(path)),
+      'Content-Length': String(body.length),
+      'Access-Control-Allow-Origin': '*',
+    });
+    const transfer: Transfer = {
+      res,
+      body,
+      offset: 0,
+      limit: faultKind === null ? body.length : Math.floor(body.length / 2),
+      entry,
+      fault: faultKind,
+      stalledUntilMs: 0,
+    };
+    if (body.length === 0) return finish(transfer);
+    res.on('close', () => {
+      if (active.delete(transfer)) {
+        entry.outcome = 'aborted';
+        entry.endMs = Date.now() - sessionStartMs;
+      }
+    });
+    active.add(transfer);
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    startSession(next) {
+      shaping = next;
+      sessionStartMs = Date.now();
+      log = [];
+      faultCounts = new Map();
+    },
+    get log() {
+      return log;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        clearInterval(timer);
+        for (const t of active) t.res.destroy();
+        active.clear();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Segment number from a media file name (`seg007.m4s`, `seg-3-008.m4s`); `null` for other files. */
+export function segmentNumber(path: string): number | null {
+  const match = /seg(?:-[^-/]+-)?(\d+)\.m4s$/.exec(path);
+  return match ? Number(match[1]) : null;
+}

@@ -1,0 +1,19 @@
+/** The seeded random source of training runs: resumable, so a stopped run continues exactly. */
+
+/** mulberry32 with its state exposed, so a run can be resumed exactly where it stopped. */
+export class SeededRandom {
+  state: number;
+  constructor(seed: number) {
+    this.state = seed >>> 0;
+  }
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+}

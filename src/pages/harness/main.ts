@@ -1,0 +1,142 @@
+/**
+ * The harness's test page (built into dist/pages/harness by `npm run build`). Plays one stream with hls.js or
+ * shaka-player, with the player's own ABR (`policy=default`) or abrkit's, and measures from the
+ * <video> element: startup, stalls (waiting -> playing), the rung of every segment that reached the
+ * buffer (last one wins per position, so a segment replaced after an abort counts once), and the
+ * time each abrkit decision took on the main thread.
+ */
+import type { AbrPolicy } from '../../core/policy.js';
+import type { ThroughputEstimator } from '../../core/estimator.js';
+import { createDqnPolicy, loadLearnedEstimator } from '../../dqn.js';
+import { createNamedPolicy, startWarmUp, type AdapterOptions, type AdapterPolicyName } from '../../adapters/setup.js';
+import { withStallGuard } from '../../policies/stall-guard.js';
+import type { PageConfig, PageResult, PageSegment } from '../protocol.js';
+import { startPlayerSession, watchStalls } from '../player-session.js';
+
+declare global {
+  interface Window {
+    __abrkitResult?: PageResult;
+  }
+}
+
+const config = JSON.parse(new URLSearchParams(location.search).get('config') ?? '{}') as PageConfig;
+const video = document.querySelector('video')!;
+const t0Ms = performance.now();
+const result: PageResult = {
+  done: false,
+  ended: false,
+  startupMs: null,
+  stalls: [],
+  segments: [],
+  decisionMs: [],
+  liveDecisions: 0,
+  abandons: 0,
+  fallbacks: 0,
+  errors: [],
+  playerErrors: [],
+  finalTimeS: 0,
+};
+window.__abrkitResult = result;
+const segments = new Map<number, PageSegment>();
+let stallStartMs: number | null = null;
+let stallAtS = 0;
+
+window.addEventListener('error', (event) => result.errors.push(String(event.message)));
+window.addEventListener('unhandledrejection', (event) => result.errors.push(`unhandled rejection: ${String(event.reason)}`));
+
+watchStalls(video, {
+  onStartup: () => {
+    result.startupMs = performance.now() - t0Ms;
+  },
+  onStallStart: (atS) => {
+    stallStartMs = performance.now();
+    stallAtS = atS;
+  },
+  onStallEnd: () => {
+    if (stallStartMs !== null) result.stalls.push({ atS: stallAtS, durationMs: performance.now() - stallStartMs });
+    stallStartMs = null;
+  },
+});
+video.addEventListener('ended', () => finish(true));
+video.addEventListener('timeupdate', () => {
+  if (config.maxS && video.currentTime >= config.maxS) finish(false);
+});
+
+function finish(ended: boolean): void {
+  if (result.done) return;
+  if (stallStartMs !== null) result.stalls.push({ atS: stallAtS, durationMs: performance.now() - stallStartMs });
+  stallStartMs = null;
+  result.ended = ended;
+  result.finalTimeS = video.currentTime;
+  result.segments = [...segments.values()].sort((a, b) => a.index - b.index);
+  result.done = true;
+  video.pause();
+}
+
+function timedPolicy(inner: AbrPolicy): AbrPolicy {
+  return {
+    name: inner.name,
+    decide(context) {
+      const start = performance.now();
+      if (context.isLive && context.segmentsRemaining === null) result.liveDecisions++;
+      try {
+        return inner.decide(context);
+      } finally {
+        result.decisionMs.push(performance.now() - start);
+      }
+    },
+    reset: () => inner.reset?.(),
+  };
+}
+
+/** abrkit's policy by name; `dqn` starts at once on its fallback while the model loads, as in an app. */
+// The page hands the adapter a timing wrapper, which the adapter cannot copy to warm up: the page
+// warms a copy of the named policy itself, as the adapter would.
+async function namedPolicy(): Promise<{ policy: AbrPolicy; estimator: ThroughputEstimator }> {
+  if (config.policy === 'robustmpc+learned') {
+    // RobustMPC planning on the learned regressor (abrkit/dqn), fresh per session, behind the stall guard.
+    const estimator = await loadLearnedEstimator();
+    void startWarmUp({ policy: withStallGuard(createNamedPolicy('robustmpc').policy), estimator: await loadLearnedEstimator() });
+    return { policy: withStallGuard(createNamedPolicy('robustmpc').policy), estimator };
+  }
+  if (config.policy !== 'dqn') {
+    void startWarmUp(createNamedPolicy(config.policy as AdapterPolicyName));
+    return createNamedPolicy(config.policy as AdapterPolicyName);
+  }
+  const policy = createDqnPolicy({ onError: (error) => result.errors.push(`dqn fell back: ${error.message}`) });
+  return { policy, estimator: createNamedPolicy('robustmpc').estimator };
+}
+
+async function adapterOptions(): Promise<AdapterOptions> {
+  const { policy, estimator } = await namedPolicy();
+  return {
+    policy: timedPolicy(policy),
+    estimator,
+    onAbandon: () => result.abandons++,
+    onEvent: (event) => {
+      if (event.type === 'error') result.fallbacks++;
+    },
+  };
+}
+
+async function start(): Promise<void> {
+  await startPlayerSession({
+    player: config.player,
+    src: config.src,
+    video,
+    bufferGoalS: config.bufferGoalS,
+    segmentDurationS: config.segmentDurationS,
+    abrkit: config.policy === 'default' ? null : await adapterOptions(),
+    // Last one wins per position, so a segment replaced after an abort counts once.
+    onSegment: (load) => segments.set(load.index, { index: load.index, rungIndex: load.rungIndex, bytes: load.bytes }),
+    onPlayerError: (message, fatal) => {
+      result.playerErrors.push(`${fatal ? 'fatal ' : ''}${message}`);
+      if (fatal) finish(false);
+    },
+  });
+}
+
+start().catch((error: unknown) => {
+  result.errors.push(`${config.player} setup failed: ${String(error)}`);
+  finish(false);
+});

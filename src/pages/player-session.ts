@@ -1,0 +1,174 @@
+/**
+ * One player session in a page, shared by the harness page (src/pages/harness) and the demo page
+ * (src/pages/demo): starts hls.js or shaka-player on a <video> element, with the player's own ABR
+ * or abrkit's adapter, the same forward buffer for every policy, and reports every main-media
+ * segment that reached the buffer and every player error. `watchStalls` reads startup and stalls
+ * from the element itself (waiting -> playing), never from the player's or the policy's beliefs.
+ *
+ * The players are the page's globals (the servers load the app's own hls.js and shaka-player
+ * builds beside the page; see scripts/build-pages.mjs), so the page bundle holds only abrkit.
+ */
+import Hls from 'hls.js';
+import shaka from 'shaka-player';
+import { createAbrController } from '../hls.js';
+import { createAbrManager } from '../shaka.js';
+import type { AdapterOptions } from '../adapters/setup.js';
+
+export type PlayerName = 'hls' | 'shaka';
+
+/** A main-media segment that reached the buffer, with its download's timing on the page clock. */
+export interface SegmentLoad {
+  readonly url: string;
+  /** Segment position: start time / segment duration. */
+  readonly index: number;
+  /** Rung by bitrate rank, 0 = lowest (-1 if the player's rendition is not in the ladder). */
+  readonly rungIndex: number;
+  readonly bytes: number;
+  /** Request start, `performance.now()` ms. */
+  readonly startMs: number;
+  readonly ttfbMs: number;
+  readonly durationMs: number;
+  /** CMCD object type: hls.js muxes audio with video here ('av'); shaka's DASH video is 'v'. */
+  readonly objectType: 'av' | 'v';
+}
+
+export interface PlayerSessionOptions {
+  readonly player: PlayerName;
+  /** Manifest URL (HLS master playlist or DASH MPD). */
+  readonly src: string;
+  readonly video: HTMLVideoElement;
+  /** Forward buffer the player may hold (hls.js maxBufferLength, shaka bufferingGoal), s. */
+  readonly bufferGoalS: number;
+  readonly segmentDurationS: number;
+  /** abrkit's adapter options; null plays the player's own ABR. */
+  readonly abrkit: AdapterOptions | null;
+  readonly onSegment: (load: SegmentLoad) => void;
+  /** A player error event; fatal ones end playback. */
+  readonly onPlayerError: (message: string, fatal: boolean) => void;
+}
+
+export interface PlayerSession {
+  /** `hls.js` or `shaka-player`, and its version. */
+  readonly name: string;
+  readonly version: string;
+  destroy(): Promise<void>;
+}
+
+/** Starts playback; resolves once the player has the manifest (shaka) or has been attached (hls.js). */
+export async function startPlayerSession(options: PlayerSessionOptions): Promise<PlayerSession> {
+  return options.player === 'hls' ? startHls(options) : startShaka(options);
+}
+
+function startHls(o: PlayerSessionOptions): PlayerSession {
+  const hls = new Hls({
+    ...(o.abrkit ? { abrController: createAbrController(o.abrkit) } : {}),
+    maxBufferLength: o.bufferGoalS,
+    maxMaxBufferLength: o.bufferGoalS,
+  });
+  const rungOfLevel = (level: number): number => {
+    const bitrates = hls.levels.map((l) => l.bitrate).sort((a, b) => a - b);
+    return bitrates.indexOf(hls.levels[level]?.bitrate ?? -1);
+  };
+  hls.on(Hls.Events.FRAG_BUFFERED, (_event, data) => {
+    const frag = data.frag;
+    if (String(frag.type) !== 'main' || frag.sn === 'initSegment') return;
+    const loading = frag.stats.loading;
+    o.onSegment({
+      url: frag.url,
+      index: Math.round(frag.start / o.segmentDurationS),
+      rungIndex: rungOfLevel(frag.level),
+      bytes: frag.stats.loaded,
+      startMs: loading.start,
+      ttfbMs: Math.max(0, loading.first - loading.start),
+      durationMs: Math.max(0, loading.end - loading.start),
+      objectType: 'av',
+    });
+  });
+  hls.on(Hls.Events.ERROR, (_event, data) => o.onPlayerError(data.details, data.fatal));
+  hls.loadSource(o.src);
+  hls.attachMedia(o.video);
+  void o.video.play().catch(() => undefined);
+  return { name: 'hls.js', version: Hls.version, destroy: async () => hls.destroy() };
+}
+
+async function startShaka(o: PlayerSessionOptions): Promise<PlayerSession> {
+  shaka.polyfill.installAll();
+  const player = new shaka.Player();
+  await player.attach(o.video);
+  player.configure({ streaming: { bufferingGoal: o.bufferGoalS, rebufferingGoal: 2 } });
+  const abrkit = o.abrkit;
+  if (abrkit) player.configure({ abrFactory: () => createAbrManager({ ...abrkit, player }) });
+  let videoBandwidths: number[] = [];
+  player.getNetworkingEngine()!.registerResponseFilter((type, response, context) => {
+    const stream = context?.stream;
+    const segment = context?.segment;
+    // RequestType.SEGMENT = 1, AdvancedRequestType.MEDIA_SEGMENT = 1 (shaka 5).
+    if (type !== 1 || context?.type !== 1 || !stream || stream.type !== 'video' || !segment) return;
+    if (videoBandwidths.length === 0) videoBandwidths = [...new Set(player.getVariantTracks().map((t) => t.videoBandwidth ?? 0))].sort((a, b) => a - b);
+    const durationMs = response.timeMs ?? 0;
+    o.onSegment({
+      url: response.uri,
+      index: Math.round(segment.getStartTime() / o.segmentDurationS),
+      rungIndex: videoBandwidths.indexOf(stream.bandwidth ?? -1),
+      bytes: response.data.byteLength,
+      // Shaka's own request start time may be on the wall clock: derive it on the page clock.
+      startMs: performance.now() - durationMs,
+      ttfbMs: response.originalRequest.timeToFirstByte ?? 0,
+      durationMs,
+      objectType: 'v',
+    });
+  });
+  player.addEventListener('error', (event) => {
+    const detail = (event as unknown as { detail?: { code?: number; severity?: number } }).detail;
+    // Severity 2 is shaka.util.Error.Severity.CRITICAL.
+    o.onPlayerError(`shaka error ${detail?.code ?? '?'} severity ${detail?.severity ?? '?'}`, detail?.severity === 2);
+  });
+  await player.load(o.src);
+  void o.video.play().catch(() => undefined);
+  return { name: 'shaka-player', version: shaka.Player.version, destroy: () => player.destroy() };
+}
+
+export interface StallHandlers {
+  /** The first `playing`: playback started. */
+  onStartup(): void;
+  /** `waiting` after startup (not at the end): a stall began at playhead `atS`. */
+  onStallStart(atS: number): void;
+  /** `playing` again after a stall. */
+  onStallEnd(): void;
+}
+
+/** Startup and stalls from the element's events; returns a function that stops listening. */
+export function watchStalls(video: HTMLVideoElement, handlers: StallHandlers): () => void {
+  let started = false;
+  let stalled = false;
+  const onPlaying = () => {
+    if (!started) {
+      started = true;
+      handlers.onStartup();
+    }
+    if (stalled) {
+      stalled = false;
+      handlers.onStallEnd();
+    }
+  };
+  const onWaiting = () => {
+    if (!started || stalled || video.ended) return;
+    stalled = true;
+    handlers.onStallStart(video.currentTime);
+  };
+  video.addEventListener('playing', onPlaying);
+  video.addEventListener('waiting', onWaiting);
+  return () => {
+    video.removeEventListener('playing', onPlaying);
+    video.removeEventListener('waiting', onWaiting);
+  };
+}
+
+/** The buffered time ahead of the playhead, s. */
+export function bufferAheadS(video: HTMLVideoElement): number {
+  const t = video.currentTime;
+  for (let i = 0; i < video.buffered.length; i++) {
+    if (video.buffered.start(i) <= t + 0.1 && video.buffered.end(i) > t) return video.buffered.end(i) - t;
+  }
+  return 0;
+}
