@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # All tests, from a fresh clone: installs npm packages (and Chromium/ffmpeg for the browser suites),
-# type-checks, runs the unit/property/simulator tests, builds, then the real-browser suites.
+# type-checks, builds, runs the unit/property/simulator tests, then the real-browser suites.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,8 +9,9 @@ cd "$(dirname "$0")/.."
 npx tsc --noEmit -p .
 # The pages run in browsers: type-checked without Node's types.
 npx tsc --noEmit -p src/pages
-npx vitest run
+# Built first: the demo server test serves the built pages from dist/.
 npm run build --silent
+npx vitest run
 
 suites=()
 for suite in scripts/test-e2e.sh scripts/test-browser.sh scripts/test-demo.sh; do
