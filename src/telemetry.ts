@@ -1,15 +1,19 @@
 /**
  * abrkit/telemetry: a QoE event log for the browser (IndexedDB, with a memory fallback), an
- * optional upload sink to a collector, and NDJSON export. See src/telemetry/schema.ts for the events.
+ * optional upload sink to a collector, NDJSON export, and A/B experiment assignment. See src/telemetry/schema.ts for the events.
  */
 export {
   TELEMETRY_SCHEMA_VERSION,
+  SUPPORTED_SCHEMA_VERSIONS,
+  MAX_ARM_NAME_LENGTH,
   checkTelemetryEvent,
   stripQuery,
   type CmcdObjectType,
   type DecisionEvent,
   type EventBase,
   type EventBody,
+  type ExperimentStamp,
+  type TelemetrySchemaVersion,
   type LossEvent,
   type PlaybackEvent,
   type PlaybackKind,
@@ -48,6 +52,16 @@ export {
   type UploadState,
   type UploadStats,
 } from './telemetry/upload.js';
+export {
+  armAt,
+  createExperiment,
+  hashToUnit,
+  PLAYER_DEFAULT_POLICY,
+  VIEWER_ID_STORAGE_KEY,
+  type Experiment,
+  type ExperimentOptions,
+  type IdStorage,
+} from './telemetry/experiment.js';
 export { exportTelemetry, type ExportOptions } from './telemetry/export.js';
 export { browserLifecycle, REAL_TIMERS, type PageLifecycle, type Timers } from './telemetry/env.js';
 export { recordMediaElement, MEDIA_ELEMENT_DEFAULTS, type MediaElementLike, type MediaElementOptions } from './telemetry/media-element.js';

@@ -29,7 +29,7 @@ const HAVE_FUTURE_DATA = 3;
 
 /**
  * Logs playback events from a media element, measured from the element itself (as the evaluation
- * protocol asks), not from the policy's beliefs: play, pause, seek, stall start/end (`waiting`
+ * protocol asks), not from the policy's beliefs: the first frame (the first `playing`), play, pause, seek, stall start/end (`waiting`
  * after playback started and while not seeking, then `playing`), errors, ended, and dropped frames.
  * The wait before the first `playing` is startup delay and is not logged as a stall. Returns a detach function.
  */
@@ -84,6 +84,7 @@ export function recordMediaElement(telemetry: Telemetry, media: MediaElementLike
       telemetry.recordPlayback({ kind: 'stall-start', positionMs: positionMs(), bufferMs: bufferMs() });
     },
     playing: () => {
+      if (!started) telemetry.recordPlayback({ kind: 'first-frame', positionMs: positionMs(), bufferMs: bufferMs() });
       started = true;
       endStall();
     },

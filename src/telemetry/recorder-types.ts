@@ -2,7 +2,7 @@
 import type { Clock } from '../core/clock.js';
 import type { ControllerEvent } from '../core/controller.js';
 import type { Ladder } from '../core/ladder.js';
-import type { CmcdObjectType, EventBody, PlaybackKind, SessionStartEvent, VisibilityState } from './schema.js';
+import type { CmcdObjectType, EventBody, ExperimentStamp, PlaybackKind, SessionStartEvent, VisibilityState } from './schema.js';
 import type { StoreStatus } from './store.js';
 import type { UploadOptions, UploadStats } from './upload.js';
 import type { PageLifecycle, Timers } from './env.js';
@@ -27,6 +27,8 @@ export interface TelemetryOptions {
   readonly flushIntervalMs?: number;
   /** A `qoe-summary` event is logged this often while segments arrive, ms. 0 disables. */
   readonly summaryIntervalMs?: number;
+  /** The session's experiment and arm (`createExperiment(...).stamp`): stamped on every event as `exp` and `arm`. */
+  readonly experiment?: ExperimentStamp;
   /** Optional upload to a collector; off unless given. */
   readonly upload?: UploadOptions;
   /** Page lifecycle to flush on; default: the page's window/document when there is one. `null` disables. */

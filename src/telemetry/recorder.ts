@@ -5,7 +5,7 @@
  */
 import { invalidOptions } from '../core/errors.js';
 import type { Ladder } from '../core/ladder.js';
-import { TELEMETRY_SCHEMA_VERSION, type EventBody, type TelemetryEvent } from './schema.js';
+import { MAX_ARM_NAME_LENGTH, TELEMETRY_SCHEMA_VERSION, type EventBody, type ExperimentStamp, type TelemetryEvent } from './schema.js';
 import { byteLength, createMemoryStore, openTelemetryStore, type StoreStatus, type TelemetryStore } from './store.js';
 import { checkEndpoint, createUploadSink, UPLOAD_DEFAULTS, type UploadSink } from './upload.js';
 import { browserLifecycle, defaultIdSource, REAL_TIMERS } from './env.js';
@@ -39,6 +39,7 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
   const timers = options.timers ?? REAL_TIMERS;
   const lifecycle = options.lifecycle === undefined ? browserLifecycle() : options.lifecycle;
   const sessionId = idSource();
+  const stamp = options.experiment ? checkStamp(options.experiment) : {};
 
   const uploadLimits = { maxBatchEvents: options.upload?.maxBatchEvents ?? UPLOAD_DEFAULTS.maxBatchEvents, maxBatchBytes: options.upload?.maxBatchBytes ?? UPLOAD_DEFAULTS.maxBatchBytes };
   let store: TelemetryStore | null = null;
@@ -81,7 +82,7 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
 
   function push(body: EventBody): void {
     if (closed) return;
-    const event = { v: TELEMETRY_SCHEMA_VERSION, sid: sessionId, seq, t: clock.nowMs(), ts: nowEpochMs(), ...body } as TelemetryEvent;
+    const event = { v: TELEMETRY_SCHEMA_VERSION, sid: sessionId, seq, t: clock.nowMs(), ts: nowEpochMs(), ...stamp, ...body } as TelemetryEvent;
     queue.push({ sid: sessionId, seq, event });
     seq++;
     if (queue.length >= o.maxQueuedEvents) scheduleFlush(0);
@@ -100,7 +101,7 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
   function takeQueue(): QueuedEvent[] {
     if (unreportedDrops > 0 || unreportedEvictions > 0) {
       const lossSeq = seq++;
-      const loss = { v: TELEMETRY_SCHEMA_VERSION, sid: sessionId, seq: lossSeq, t: clock.nowMs(), ts: nowEpochMs(), type: 'loss', droppedOnQuota: unreportedDrops, evicted: unreportedEvictions } as const;
+      const loss = { v: TELEMETRY_SCHEMA_VERSION, sid: sessionId, seq: lossSeq, t: clock.nowMs(), ts: nowEpochMs(), ...stamp, type: 'loss', droppedOnQuota: unreportedDrops, evicted: unreportedEvictions } as const;
       queue.push({ sid: sessionId, seq: lossSeq, event: loss });
       unreportedDrops = 0;
       unreportedEvictions = 0;
@@ -342,6 +343,14 @@ function uploadChunks(lines: readonly string[], maxEvents: number, maxBytes: num
   }
   if (from < lines.length) chunks.push([from, lines.length]);
   return chunks;
+}
+
+/** Only the two envelope fields, checked as the collector will check them. */
+function checkStamp(stamp: ExperimentStamp): ExperimentStamp {
+  for (const value of [stamp.exp, stamp.arm]) {
+    if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ARM_NAME_LENGTH) throw invalidOptions('telemetry', `experiment.exp and .arm must be non-empty strings of at most ${MAX_ARM_NAME_LENGTH} characters`);
+  }
+  return { exp: stamp.exp, arm: stamp.arm };
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

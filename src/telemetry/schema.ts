@@ -1,5 +1,5 @@
 /**
- * The telemetry event schema, version 1. Every event is a flat JSON object with a `type`, the
+ * The telemetry event schema, version 2. Every event is a flat JSON object with a `type`, the
  * schema version `v`, the session id `sid`, a per-session sequence number `seq` (0, 1, 2, ...;
  * `sid`+`seq` identify an event), `t` (ms on the session's injected monotonic clock) and `ts`
  * (wall-clock epoch ms, for ordering across sessions).
@@ -11,24 +11,37 @@
  * `ttfb` and `ttlb` (ms from request to first / last byte), `rc` (HTTP status) and `url`.
  * Fields with no CMCD counterpart carry their unit in the name.
  *
+ * Version 2 added the optional envelope fields `exp` and `arm` (the experiment and the arm a session
+ * was assigned to, see experiment.ts) and the playback kind `first-frame` (the first frame shown:
+ * video startup). Readers accept both versions; a version 1 event simply has no arm and no first frame.
+ * Collectors must be upgraded before the SDKs that send version 2 (an old collector refuses it by version).
+ *
  * No personal data: URLs lose their query string and fragment (CDN tokens live there); no user
  * agent, IP or content title is recorded unless the application puts it in `player`.
  */
 
-export const TELEMETRY_SCHEMA_VERSION = 1;
+export const TELEMETRY_SCHEMA_VERSION = 2;
+/** Versions `checkTelemetryEvent` accepts (events a reader may meet in old exports and collector files). */
+export const SUPPORTED_SCHEMA_VERSIONS: readonly number[] = Object.freeze([1, 2]);
+export type TelemetrySchemaVersion = 1 | 2;
+/** Longest experiment or arm name, characters. */
+export const MAX_ARM_NAME_LENGTH = 64;
 
 /** CMCD object types: m manifest, a audio, v video, av muxed, i init, c caption, tt timed text, k key, o other. */
 export type CmcdObjectType = 'm' | 'a' | 'v' | 'av' | 'i' | 'c' | 'tt' | 'k' | 'o';
 export type VisibilityState = 'visible' | 'hidden';
 
 export interface EventBase {
-  readonly v: typeof TELEMETRY_SCHEMA_VERSION;
+  readonly v: TelemetrySchemaVersion;
   readonly sid: string;
   readonly seq: number;
   /** Session clock, ms (monotonic, arbitrary origin). */
   readonly t: number;
   /** Wall clock, epoch ms. */
   readonly ts: number;
+  /** v2: the experiment the session is in, and its arm (stamped on every event of the session). */
+  readonly exp?: string;
+  readonly arm?: string;
 }
 
 export interface TelemetryRendition {
@@ -106,7 +119,8 @@ export interface SampleRejectedEvent extends EventBase {
   readonly ttlb: number;
 }
 
-export type PlaybackKind = 'play' | 'pause' | 'seek' | 'stall-start' | 'stall-end' | 'visibility' | 'dropped-frames' | 'error' | 'ended';
+/** `first-frame` (v2): the first frame is shown, once per session (video startup ends). */
+export type PlaybackKind = 'first-frame' | 'play' | 'pause' | 'seek' | 'stall-start' | 'stall-end' | 'visibility' | 'dropped-frames' | 'error' | 'ended';
 
 export interface PlaybackEvent extends EventBase {
   readonly type: 'playback';
@@ -161,6 +175,12 @@ export type TelemetryEventType = TelemetryEvent['type'];
 /** An event as the recorder is handed it: the envelope fields are filled in by the recorder. */
 export type EventBody<E extends TelemetryEvent = TelemetryEvent> = E extends TelemetryEvent ? Omit<E, keyof EventBase> : never;
 
+/** The experiment fields of the envelope, as `createExperiment` returns them for `createTelemetry`. */
+export interface ExperimentStamp {
+  readonly exp: string;
+  readonly arm: string;
+}
+
 /** `https://cdn/x/seg.m4s?token=...#f` -> `https://cdn/x/seg.m4s`. Relative URLs keep their path. */
 export function stripQuery(url: string): string {
   const cut = url.search(/[?#]/);
@@ -168,17 +188,22 @@ export function stripQuery(url: string): string {
 }
 
 const TYPES: ReadonlySet<string> = new Set<TelemetryEventType>(['session-start', 'segment', 'decision', 'sample-rejected', 'playback', 'qoe-summary', 'loss']);
-const PLAYBACK_KINDS: ReadonlySet<string> = new Set<PlaybackKind>(['play', 'pause', 'seek', 'stall-start', 'stall-end', 'visibility', 'dropped-frames', 'error', 'ended']);
+const PLAYBACK_KINDS: ReadonlySet<string> = new Set<PlaybackKind>(['first-frame', 'play', 'pause', 'seek', 'stall-start', 'stall-end', 'visibility', 'dropped-frames', 'error', 'ended']);
 
 /** Checks an untrusted value (a collector's input, an export file's line). Returns a problem, or `null` if it is a valid event. */
 export function checkTelemetryEvent(value: unknown): string | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'an event must be a JSON object';
   const e = value as Record<string, unknown>;
-  if (e.v !== TELEMETRY_SCHEMA_VERSION) return `unsupported schema version ${JSON.stringify(e.v)} (expected ${TELEMETRY_SCHEMA_VERSION})`;
+  if (typeof e.v !== 'number' || !SUPPORTED_SCHEMA_VERSIONS.includes(e.v)) return `unsupported schema version ${JSON.stringify(e.v)} (expected one of ${SUPPORTED_SCHEMA_VERSIONS.join(', ')})`;
   if (typeof e.type !== 'string' || !TYPES.has(e.type)) return `unknown event type ${JSON.stringify(e.type)}`;
   if (typeof e.sid !== 'string' || e.sid.length === 0 || e.sid.length > 128) return 'sid must be a non-empty string of at most 128 characters';
   if (!Number.isInteger(e.seq) || (e.seq as number) < 0) return 'seq must be an integer >= 0';
   for (const key of ['t', 'ts'] as const) if (!finite(e[key])) return `${key} must be a finite number`;
+  for (const key of ['exp', 'arm'] as const) {
+    if (e[key] === undefined) continue;
+    if (e.v === 1) return `${key} needs schema version 2`;
+    if (typeof e[key] !== 'string' || e[key].length === 0 || e[key].length > MAX_ARM_NAME_LENGTH) return `${key} must be a non-empty string of at most ${MAX_ARM_NAME_LENGTH} characters`;
+  }
   switch (e.type) {
     case 'session-start': {
       const ladder = e.ladder as Record<string, unknown> | undefined;
@@ -201,6 +226,7 @@ export function checkTelemetryEvent(value: unknown): string | null {
     case 'sample-rejected':
       return typeof e.reason === 'string' && finite(e.bytes) && finite(e.ttlb) ? null : 'sample-rejected: needs reason, bytes and ttlb';
     case 'playback':
+      if (e.kind === 'first-frame' && e.v === 1) return 'playback: first-frame needs schema version 2';
       return typeof e.kind === 'string' && PLAYBACK_KINDS.has(e.kind) ? null : `playback: unknown kind ${JSON.stringify(e.kind)}`;
     case 'qoe-summary':
       for (const key of ['fromMs', 'toMs', 'segments', 'bytes', 'br', 'mtp', 'switches', 'stalls', 'stallMs', 'droppedFrames'] as const) {

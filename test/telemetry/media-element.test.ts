@@ -23,7 +23,7 @@ class FakeMedia extends EventTarget implements MediaElementLike {
 }
 
 describe('recordMediaElement', () => {
-  it('logs play, stalls measured from the element, seeks, dropped frames, errors and ended', async () => {
+  it('logs play, the first frame, stalls measured from the element, seeks, dropped frames, errors and ended', async () => {
     const clock = new ManualClock();
     const timers = new VirtualTimers();
     const telemetry = createTelemetry({ clock, storage: 'memory', lifecycle: null, idSource: counterIds(), timers, nowEpochMs: () => 0, summaryIntervalMs: 0, flushIntervalMs: 60_000 });
@@ -60,12 +60,14 @@ describe('recordMediaElement', () => {
     expect(timers.pendingCount).toBe(pendingBefore - 1); // the frame sampler stopped
     media.fire('play'); // detached: not logged
     const events = (await telemetry.exportNdjson()).split('\n').filter(Boolean).map((l) => JSON.parse(l) as PlaybackEvent);
-    expect(events.map((e) => e.kind)).toEqual(['play', 'stall-start', 'stall-end', 'seek', 'dropped-frames', 'error', 'ended']);
+    // The first `playing` is the first frame (logged once); the later ones end stalls.
+    expect(events.map((e) => e.kind)).toEqual(['play', 'first-frame', 'stall-start', 'stall-end', 'seek', 'dropped-frames', 'error', 'ended']);
     expect(events[0].bl).toBe(8000);
-    expect(events[2].stallMs).toBe(1200);
-    expect([events[3].positionMs, events[3].toMs]).toEqual([9000, 30000]);
-    expect(events[4].droppedFrames).toBe(3);
-    expect(events[5]).toMatchObject({ code: 'media-3', message: 'decode error at https://cdn.example/x.m4s' });
+    expect(events[1].positionMs).toBe(0);
+    expect(events[3].stallMs).toBe(1200);
+    expect([events[4].positionMs, events[4].toMs]).toEqual([9000, 30000]);
+    expect(events[5].droppedFrames).toBe(3);
+    expect(events[6]).toMatchObject({ code: 'media-3', message: 'decode error at https://cdn.example/x.m4s' });
     await telemetry.close();
   });
 });

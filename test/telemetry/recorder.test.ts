@@ -48,7 +48,8 @@ describe('telemetry schema', () => {
   it('rejects events with a wrong version, type or field', () => {
     const good = { v: 1, sid: 'a', seq: 0, t: 0, ts: 0, type: 'playback', kind: 'play' };
     expect(checkTelemetryEvent(good)).toBeNull();
-    expect(checkTelemetryEvent({ ...good, v: 2 })).toMatch(/version/);
+    expect(checkTelemetryEvent({ ...good, v: 2 })).toBeNull();
+    expect(checkTelemetryEvent({ ...good, v: 3 })).toMatch(/version/);
     expect(checkTelemetryEvent({ ...good, type: 'nope' })).toMatch(/unknown event type/);
     expect(checkTelemetryEvent({ ...good, seq: -1 })).toMatch(/seq/);
     expect(checkTelemetryEvent({ ...good, kind: 'dance' })).toMatch(/kind/);
