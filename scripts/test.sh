@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 
 [ -d node_modules ] || npm install --no-audit --no-fund
 
+# The unit tests make a short test stream with ffmpeg (test/node/manifest/generated-stream.test.ts).
+bash scripts/ensure-system-deps.sh ffmpeg
 npx tsc --noEmit -p .
 # The pages run in browsers: type-checked without Node's types.
 npx tsc --noEmit -p src/pages

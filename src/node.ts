@@ -1,6 +1,6 @@
 /**
  * abrkit/node: the Node-only tooling as a library, the same code the CLI runs: reading traces and
- * ladders from disk, the real-browser harness and evaluation (needs playwright-core and Chromium,
+ * ladders from disk, reading HLS/DASH manifests into simulator videos, the real-browser harness and evaluation (needs playwright-core and Chromium,
  * loaded only when a browser starts), the telemetry collector, the demo server, and training.
  * Nothing here ships to a browser; the browser entries never import it.
  */
@@ -12,6 +12,10 @@ export { BrowserHarness, summarize, type BrowserRunOptions, type BrowserRunResul
 export { browserEval, formatBrowserSummary, percentile, type BrowserEvalResult } from './node/harness/browser-eval.js';
 export { startHarnessServer, contentType, type FaultSpec, type HarnessServer, type RequestLogEntry, type ShapingOptions } from './node/harness/server.js';
 export { DEFAULT_MEDIA_DIR, readStreamInfo, type StreamInfo } from './node/harness/stream.js';
+export { inspectStream, type InspectOptions } from './node/manifest/inspect.js';
+export { toSimVideo, codecFamilies, audioFor, type ToSimVideoOptions } from './node/manifest/to-sim-video.js';
+export { codecFamily, CODEC_FAMILY_EFFICIENCY } from './node/manifest/codecs.js';
+export type { InspectedStream, VideoVariant, AudioRendition, MediaSegment, InitSegment, ByteRange, Encryption, CodecFamily, StreamKind } from './node/manifest/types.js';
 export { CHROMIUM_ARGS, CHROMIUM_PATH, chromiumLaunchOptions } from './node/harness/chromium.js';
 export { loadPage, resolvePlayerBuild, requirePlayerBuild, type PageName, type PlayerBuild, type PlayerPackage } from './node/pages.js';
 

@@ -11,7 +11,22 @@ export type AbrkitErrorCode =
   | 'invalid-decision'
   | 'invalid-sample'
   /** A store (IndexedDB) could not be read or written; the caller carried on without it. */
-  | 'storage-failed';
+  | 'storage-failed'
+  // Reading a stream's manifest (abrkit/node `inspectStream`, `abrkit eval --manifest`):
+  /** The manifest (or a media playlist it names) is not there: HTTP 404/410, or no such file. */
+  | 'manifest-not-found'
+  /** The file is neither an HLS playlist (`#EXTM3U`) nor a DASH MPD (`<MPD>`). */
+  | 'not-a-manifest'
+  /** The manifest is HLS or DASH but malformed, or uses a feature abrkit does not read; names file and line. */
+  | 'manifest-parse'
+  /** The manifest lists no video rendition (audio only, or every variant filtered out). */
+  | 'no-video-variants'
+  /** The origin could not be reached: connection refused, DNS failure, timeout. */
+  | 'unreachable-origin'
+  /** The origin answered with an HTTP error other than not-found (403, 500, ...). */
+  | 'origin-http-error'
+  /** A segment's size could not be learnt: no byte range, no sidx, and HEAD gave no Content-Length. */
+  | 'segment-size-unknown';
 
 export class AbrkitError extends Error {
   readonly code: AbrkitErrorCode;
@@ -29,7 +44,7 @@ export class ParseError extends AbrkitError {
   readonly line: number | undefined;
 
   constructor(
-    code: 'trace-parse' | 'ladder-parse',
+    code: 'trace-parse' | 'ladder-parse' | 'manifest-parse',
     file: string,
     line: number | undefined,
     detail: string,
