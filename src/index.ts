@@ -41,3 +41,7 @@ export { summarizeSession } from './qoe/session-metrics.js';
 export type { ChunkRecord, SessionMetrics, MetricsOptions } from './qoe/session-metrics.js';
 export { createNamedPolicy, createNamedEstimator, isNamedPolicy, POLICY_NAMES, ESTIMATOR_NAMES } from './policies/named.js';
 export type { PolicyName, EstimatorName, NamedPolicyOptions } from './policies/named.js';
+export { createViewerBufferRule, validateViewerBufferOptions, VIEWER_BUFFER_DEFAULTS } from './policies/viewer-buffer.js';
+export type { ViewerState, ViewerBufferOptions, ViewerBufferDecision, ViewerBufferReason, ViewerBufferInput, ViewerBufferRule } from './policies/viewer-buffer.js';
+export { DEFAULT_ENGAGEMENT_MODEL, exitProbability, intervalExitProbability, likelyWatchHorizonS, parseEngagementModel } from './policies/engagement.js';
+export type { EngagementFeatures, EngagementModel } from './policies/engagement.js';

@@ -26,6 +26,7 @@ export { createRolloutTrainer, type RolloutTrainer, type RolloutCheckpoint, type
 export { ROLLOUT_TRAIN_DEFAULTS, type RolloutTrainOptions } from './node/train/rollout-options.js';
 export { createDqnTrainer, type DqnTrainer, type TrainerCheckpoint } from './node/train/dqn-trainer.js';
 export { DQN_TRAIN_DEFAULTS, type DqnTrainOptions } from './node/train/dqn-options.js';
+export { fitEngagementModel, engagementLogLoss, ENGAGEMENT_FIT_DEFAULTS, type EngagementFitOptions } from './node/train/engagement-fit.js';
 export { collectSamples, type TrainData } from './node/train/data.js';
 export { playEpisode, EPISODE_MODES, type EpisodeMode } from './node/train/episode.js';
 /** The DQN weights shipped in the package (browsers load them lazily through abrkit/dqn). */

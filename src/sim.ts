@@ -20,3 +20,11 @@ export { synthesizeTrace, SYNTH_PROFILES, defaultTraceSet, DEFAULT_TRACE_SET, ST
 export type { SynthProfile, SynthOptions, SynthProfileName } from './sim/synth.js';
 export { createSyntheticVideo, DEFAULT_SYNTHETIC_VIDEO } from './sim/synthetic-video.js';
 export type { SyntheticVideoOptions } from './sim/synthetic-video.js';
+export { DEFAULT_VIEWER_MODEL, VIEWER_MODELS, sampleViewer, parseViewerModel, validateViewerModel } from './sim/viewers.js';
+export type { ViewerModel, ViewerScript, Interval } from './sim/viewers.js';
+export { runViewerSession } from './sim/viewer-session.js';
+export type { ViewerSessionOptions, ViewerSessionResult } from './sim/viewer-session.js';
+export { evaluateViewers, summarizeViewerSessions } from './sim/viewer-eval.js';
+export type { ViewerEvalOptions, ViewerEvalResult, ViewerSummary, ViewerSaving } from './sim/viewer-eval.js';
+export { engagementSessionsFromTelemetry, engagementSessionsFromViewers, engagementRows } from './sim/engagement-data.js';
+export type { EngagementSession, EngagementMark, EngagementRow } from './sim/engagement-data.js';

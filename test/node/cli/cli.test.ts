@@ -60,6 +60,20 @@ describe('abrkit CLI', () => {
     expect(train(join(dir, 'nothing-here'), 1, ['--resume']).status).toBe(2);
   }, 120_000);
 
+  it('eval --viewers reports bytes, waste, watched QoE and the saving, aware against unaware, and writes JSON', () => {
+    const out = join(dir, 'viewers.json');
+    const run = cli(['eval', '--viewers', 'default', '--video', join(dir, 'ladder.json'), '--traces', traces, '--policies', 'robustmpc,robustmpc+learned', '--sessions', '2', '--viewer-options', '{"hiddenGoalS":8}', '--json', out]);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/\| robustmpc\s+\| unaware \| [\d.]+\s+\| [\d.]+%\s+\| -/);
+    expect(run.stdout).toMatch(/\| robustmpc\+learned\s+\| aware\s+\| [\d.]+\s+\| [\d.]+%\s+\| -?[\d.]+%/);
+    const json = JSON.parse(readFileSync(out, 'utf8'));
+    expect(json.summary).toHaveLength(4);
+    expect(json.summary[0]).toMatchObject({ policy: 'robustmpc', aware: false, sessions: 6 });
+    expect(json.savings.map((s: { policy: string }) => s.policy)).toEqual(['robustmpc', 'robustmpc+learned']);
+    expect(cli(['eval', '--viewers', 'nobody', '--traces', traces]).status).toBe(2);
+    expect(cli(['eval', '--viewers', 'default', '--traces', traces, '--viewer-options', '{"minSurvival":2}']).status).toBe(1);
+  });
+
   it('fails with a typed message naming the file and line of a malformed trace', () => {
     const bad = join(dir, 'bad');
     mkdirSync(bad);

@@ -17,6 +17,7 @@ import { withStallGuard } from '../../../policies/stall-guard.js';
 import { createNamedEstimator } from '../../../policies/named.js';
 import { withPredictionErrors } from '../../../estimators/prediction-errors.js';
 import type { QoeName as Qoe } from '../../../qoe/models.js';
+import { runViewerEval, VIEWERS_HELP } from './eval-viewers.js';
 
 /**
  * The learned policies, registered here rather than in the simulator so that the core and sim
@@ -52,7 +53,8 @@ const HELP = `usage: abrkit eval [--video <path>] [--traces <dir|file>] [options
   --pensieve-quirks    RobustMPC as in Pensieve's code: next-chunk sizes, error history kept across traces
   --bitrates <list>    nominal kbps per rung, for video_size_N folders (default: inferred)
   --chunks <n>         pensieve mode: chunks per session (default 48)
-  --json <file>        also write {summary, perTrace} as JSON`;
+  --json <file>        also write {summary, perTrace} as JSON
+${VIEWERS_HELP}`;
 
 export async function run(args: string[]): Promise<void> {
   const { values } = parseCommandArgs(
@@ -67,6 +69,11 @@ export async function run(args: string[]): Promise<void> {
       bitrates: { type: 'string' },
       chunks: { type: 'string' },
       json: { type: 'string' },
+      viewers: { type: 'string' },
+      sessions: { type: 'string' },
+      seed: { type: 'string' },
+      engagement: { type: 'string' },
+      'viewer-options': { type: 'string' },
     },
     HELP,
   );
@@ -95,6 +102,17 @@ export async function run(args: string[]): Promise<void> {
   });
   const video = values.video === undefined ? createSyntheticVideo() : loadVideo(values.video, bitratesKbps ? { bitratesKbps } : {});
   const traces = values.traces === undefined ? defaultTraceSet() : loadTraces(values.traces);
+  if (values.viewers !== undefined) {
+    if (mode !== 'realistic') throw new UsageError('--viewers plays the realistic mode only');
+    return runViewerEval(video, traces, specs, qoe, {
+      viewers: values.viewers,
+      sessions: intOption(values.sessions, 'sessions', 2),
+      seed: intOption(values.seed, 'seed', 1),
+      ...(values.engagement === undefined ? {} : { engagement: values.engagement }),
+      ...(values['viewer-options'] === undefined ? {} : { viewerOptions: values['viewer-options'] }),
+      ...(values.json === undefined ? {} : { json: values.json }),
+    });
+  }
   const progress = createProgressBar('eval');
   const startedMs = Date.now();
   const result = evaluate(video, traces, {

@@ -9,6 +9,7 @@ import { tracesFromTelemetry } from '../../../sim/telemetry-traces.js';
 
 export const HELP = `usage: abrkit train dqn --traces <dir>[,<dir>...] --video <path> --out <dir> [options]
        abrkit train regression --telemetry <export.ndjson>[,...] --out <file> [--refit]
+       abrkit train engagement --telemetry <export.ndjson>[,...] | --synthetic <viewers> --out <file> (see train engagement --help)
 
 train regression: adapts the throughput regressor to real sessions. Starts from the regressor
 shipped with the DQN model and runs its online update (recursive least squares) over every completed
