@@ -45,3 +45,5 @@ export { createViewerBufferRule, validateViewerBufferOptions, VIEWER_BUFFER_DEFA
 export type { ViewerState, ViewerBufferOptions, ViewerBufferDecision, ViewerBufferReason, ViewerBufferInput, ViewerBufferRule } from './policies/viewer-buffer.js';
 export { DEFAULT_ENGAGEMENT_MODEL, exitProbability, intervalExitProbability, likelyWatchHorizonS, parseEngagementModel } from './policies/engagement.js';
 export type { EngagementFeatures, EngagementModel } from './policies/engagement.js';
+export { maxRungForPlayerSize, createDroppedFramesRule, withSwitchHysteresis, DROPPED_FRAMES_DEFAULTS, SWITCH_HYSTERESIS_DEFAULTS } from './policies/parity.js';
+export type { PlayerSize, DroppedFramesOptions, DroppedFramesRule, SwitchHysteresisOptions } from './policies/parity.js';

@@ -22,7 +22,9 @@ export type DecisionReason =
   | { readonly kind: 'fallback'; readonly error: AbrkitError }
   | { readonly kind: 'emergency'; readonly detail: string }
   /** `withStallGuard` lowered the policy's choice: at `slowestBps` it would have stalled or left too little buffer. */
-  | { readonly kind: 'stall-guard'; readonly proposed: Decision; readonly slowestBps: number; readonly bufferS: number };
+  | { readonly kind: 'stall-guard'; readonly proposed: Decision; readonly slowestBps: number; readonly bufferS: number }
+  /** `withSwitchHysteresis` held the rung: the policy's switch up came `sinceSwitchMs` after the last switch. */
+  | { readonly kind: 'hysteresis'; readonly proposed: Decision; readonly sinceSwitchMs: number };
 
 export interface Decision {
   readonly rungIndex: number;

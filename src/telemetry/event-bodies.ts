@@ -93,7 +93,7 @@ export function playbackBody(r: PlaybackRecord, stallMs: number | undefined): Ev
 /** A decision reason as JSON: errors become their code and message. */
 export function reasonToJson(reason: DecisionReason): TelemetryReason {
   if (reason.kind === 'fallback') return { kind: 'fallback', code: reason.error.code, message: reason.error.message };
-  if (reason.kind === 'stall-guard') {
+  if (reason.kind === 'stall-guard' || reason.kind === 'hysteresis') {
     return { ...reason, proposed: { rungIndex: reason.proposed.rungIndex, reason: reasonToJson(reason.proposed.reason) } };
   }
   return { ...reason };

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { createDroppedFramesRule, maxRungForPlayerSize, withSwitchHysteresis } from '../../src/policies/parity.js';
+import { ladderFromBitrates, type Ladder } from '../../src/core/ladder.js';
+import type { AbrPolicy } from '../../src/core/policy.js';
+import type { DecisionContext } from '../../src/core/context.js';
+import { AbrkitError } from '../../src/core/errors.js';
+
+const sized: Ladder = {
+  segmentDurationS: 4,
+  renditions: [
+    { id: '240', bitrateBps: 300e3, width: 426, height: 240 },
+    { id: '360', bitrateBps: 750e3, width: 640, height: 360 },
+    { id: '720', bitrateBps: 1850e3, width: 1280, height: 720 },
+    { id: '1080', bitrateBps: 4300e3, width: 1920, height: 1080 },
+  ],
+};
+
+describe('cap to player size', () => {
+  it('allows the smallest rendition that covers the element in device pixels', () => {
+    expect(maxRungForPlayerSize(sized, { widthPx: 640, heightPx: 360, devicePixelRatio: 1 })).toBe(1);
+    expect(maxRungForPlayerSize(sized, { widthPx: 641, heightPx: 360, devicePixelRatio: 1 })).toBe(2);
+    expect(maxRungForPlayerSize(sized, { widthPx: 640, heightPx: 360, devicePixelRatio: 2 })).toBe(2);
+    expect(maxRungForPlayerSize(sized, { widthPx: 3840, heightPx: 2160, devicePixelRatio: 1 })).toBe(3);
+  });
+
+  it('caps the device pixel ratio at maxDevicePixelRatio, and never caps an unsized ladder or element', () => {
+    expect(maxRungForPlayerSize(sized, { widthPx: 640, heightPx: 360, devicePixelRatio: 3 }, 1)).toBe(1);
+    expect(maxRungForPlayerSize(ladderFromBitrates([1e5, 2e5], 4), { widthPx: 10, heightPx: 10, devicePixelRatio: 1 })).toBe(1);
+    expect(maxRungForPlayerSize(sized, { widthPx: 0, heightPx: 0, devicePixelRatio: 1 })).toBe(3);
+  });
+});
+
+describe('dropped-frames rule', () => {
+  it('bans a rung that drops over the threshold, and the rungs above it, for a while', () => {
+    const rule = createDroppedFramesRule({ maxDroppedRatio: 0.15, minFrames: 300, banMs: 60_000 });
+    rule.report(3, 200, 100, 0);
+    expect(rule.maxRungIndex(0)).toBe(Infinity); // not enough frames to judge yet
+    rule.report(3, 100, 0, 1_000); // 100 of 300 dropped
+    expect(rule.maxRungIndex(1_000)).toBe(2);
+    expect(rule.maxRungIndex(60_999)).toBe(2);
+    expect(rule.maxRungIndex(61_000)).toBe(Infinity);
+  });
+
+  it('does not ban a rung at or under the threshold; a lower bad rung widens the ban', () => {
+    const rule = createDroppedFramesRule({ minFrames: 100 });
+    rule.report(2, 100, 15, 0);
+    expect(rule.maxRungIndex(0)).toBe(Infinity);
+    rule.report(3, 100, 50, 0);
+    rule.report(1, 100, 50, 10);
+    expect(rule.maxRungIndex(10)).toBe(0);
+    expect(() => createDroppedFramesRule({ maxDroppedRatio: 2 })).toThrow(AbrkitError);
+  });
+});
+
+describe('switch hysteresis', () => {
+  const ladder = ladderFromBitrates([300e3, 750e3, 1200e3, 1850e3], 4);
+  let wanted = 0;
+  const policy: AbrPolicy = { name: 'fixed', decide: () => ({ rungIndex: wanted, reason: { kind: 'plan', detail: 'test' } }) };
+  const context = (lastRungIndex: number | null, nowMs: number): DecisionContext => ({
+    ladder, segmentIndex: 0, segmentsRemaining: 10, isLive: false, bufferS: 10, playbackRate: 1, lastRungIndex,
+    history: [], prediction: null, minRungIndex: 0, maxRungIndex: 3, nowMs,
+  });
+
+  it('holds a switch up until the interval since the last switch has passed; lets a switch down through', () => {
+    const h = withSwitchHysteresis(policy, { minSwitchIntervalMs: 8_000 });
+    wanted = 1;
+    expect(h.decide(context(null, 0)).rungIndex).toBe(1);
+    expect(h.decide(context(0, 1_000)).rungIndex).toBe(1); // no switch seen yet: free to go up
+    wanted = 3;
+    const held = h.decide(context(1, 2_000)); // the player just switched 0 -> 1 at 2 s
+    expect(held).toMatchObject({ rungIndex: 1, reason: { kind: 'hysteresis', proposed: { rungIndex: 3 }, sinceSwitchMs: 0 } });
+    expect(h.decide(context(1, 9_999)).rungIndex).toBe(1);
+    expect(h.decide(context(1, 10_000)).rungIndex).toBe(3);
+    wanted = 0;
+    expect(h.decide(context(3, 10_500)).rungIndex).toBe(0); // down at once
+  });
+
+  it('can demand a minimum step up, and rejects bad options', () => {
+    const h = withSwitchHysteresis(policy, { minSwitchIntervalMs: 0, minUpRatio: 2 });
+    wanted = 2; // 1200 kbps is 1.6x 750
+    expect(h.decide(context(1, 0)).rungIndex).toBe(1);
+    wanted = 3; // 1850 is 2.47x
+    expect(h.decide(context(1, 0)).rungIndex).toBe(3);
+    expect(() => withSwitchHysteresis(policy, { minUpRatio: 0.5 })).toThrow(/minUpRatio/);
+  });
+});
