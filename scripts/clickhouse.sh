@@ -66,7 +66,7 @@ EOF
     echo $! >"$abs/pid"
     echo "$url" >"$abs/url"
     for _ in $(seq 1 120); do
-      if curl -sf "$url/?query=SELECT%201" >/dev/null 2>&1; then
+      if node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$url/?query=SELECT%201"; then
         echo "$url"
         exit 0
       fi

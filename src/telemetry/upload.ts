@@ -9,6 +9,12 @@ import { REAL_TIMERS, type Timers } from './env.js';
 export interface UploadOptions {
   /** Collector URL, e.g. `https://collector.example/v1/events`. Plain http only for localhost / 127.0.0.1 / [::1]. */
   readonly endpoint: string;
+  /**
+   * The collector's ingest token (`abrkit collect --token`): sent as `Authorization: Bearer`, and in the
+   * query string of pagehide beacons (sendBeacon cannot set headers). It is a write-only key that any
+   * page visitor can read: it keeps out strangers' traffic, not a determined sender.
+   */
+  readonly token?: string;
   readonly maxBatchEvents?: number;
   /** Bytes per batch; kept under the 64 KB keepalive / sendBeacon budget so a batch can always go at pagehide. */
   readonly maxBatchBytes?: number;
@@ -37,6 +43,8 @@ export const UPLOAD_DEFAULTS = Object.freeze({
 export const NDJSON_CONTENT_TYPE = 'application/x-ndjson';
 /** sendBeacon cannot set headers: the key travels in the query string as well. */
 export const IDEMPOTENCY_QUERY_PARAM = 'idempotencyKey';
+/** ... and so does the ingest token. */
+export const TOKEN_QUERY_PARAM = 'token';
 
 export type UploadState =
   | { readonly kind: 'idle' }
@@ -81,9 +89,19 @@ export function backoffDelayMs(attempt: number, baseDelayMs: number, maxDelayMs:
   return capMs / 2 + (random() * capMs) / 2;
 }
 
-/** 408 and 429 are worth retrying, like 5xx; any other 4xx means the batch itself is refused. */
+/**
+ * 408 and 429 are worth retrying, like 5xx, and so are 401 and 403 (a token or origin the collector
+ * does not accept yet: configuration, fixed on the server, not the batch's fault); any other 4xx means
+ * the batch itself is refused.
+ */
 function isRetriable(status: number): boolean {
-  return status >= 500 || status === 408 || status === 429;
+  return status >= 500 || status === 408 || status === 429 || status === 401 || status === 403;
+}
+
+/** A `Retry-After` in seconds (the collector's form), as ms; 0 when absent or a date. */
+function retryAfterMs(response: Response): number {
+  const seconds = Number(response.headers.get('Retry-After'));
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 0;
 }
 
 /**
@@ -101,6 +119,7 @@ export function createUploadSink(store: TelemetryStore, options: UploadOptions, 
   const timers = options.timers ?? REAL_TIMERS;
   const random = options.random ?? Math.random;
   const sendBeacon = options.sendBeacon ?? beaconFromNavigator();
+  const auth: Record<string, string> = options.token ? { Authorization: `Bearer ${options.token}` } : {};
 
   let state: UploadState = { kind: 'idle' };
   let attempt = 0;
@@ -123,14 +142,19 @@ export function createUploadSink(store: TelemetryStore, options: UploadOptions, 
     }, delayMs);
   }
 
+  /** The last answer's Retry-After, ms: the next attempt waits at least this long. */
+  let serverDelayMs = 0;
+
   async function send(batch: Batch): Promise<number> {
+    serverDelayMs = 0;
     const response = await fetchFn!(url.href, {
       method: 'POST',
-      headers: { 'Content-Type': NDJSON_CONTENT_TYPE, 'Idempotency-Key': batch.key },
+      headers: { 'Content-Type': NDJSON_CONTENT_TYPE, 'Idempotency-Key': batch.key, ...auth },
       body: batch.lines.join('\n') + '\n',
     });
     // Drain the body so the connection can be reused; its content does not matter here.
     await response.text().catch(() => '');
+    serverDelayMs = retryAfterMs(response);
     return response.status;
   }
 
@@ -173,7 +197,7 @@ export function createUploadSink(store: TelemetryStore, options: UploadOptions, 
           rejectedBatches++;
           continue;
         }
-        const delayMs = backoffDelayMs(attempt++, o.baseDelayMs, o.maxDelayMs, random);
+        const delayMs = Math.max(backoffDelayMs(attempt++, o.baseDelayMs, o.maxDelayMs, random), Math.min(serverDelayMs, o.maxDelayMs));
         state = { kind: 'backoff', attempt, delayMs, lastError: problem };
         schedule(delayMs);
         return;
@@ -199,11 +223,12 @@ export function createUploadSink(store: TelemetryStore, options: UploadOptions, 
       const body = lines.join('\n') + '\n';
       const target = new URL(url.href);
       target.searchParams.set(IDEMPOTENCY_QUERY_PARAM, key);
+      if (options.token) target.searchParams.set(TOKEN_QUERY_PARAM, options.token);
       try {
         void fetchFn!(target.href, {
           method: 'POST',
           keepalive: true,
-          headers: { 'Content-Type': NDJSON_CONTENT_TYPE, 'Idempotency-Key': key },
+          headers: { 'Content-Type': NDJSON_CONTENT_TYPE, 'Idempotency-Key': key, ...auth },
           body,
         }).catch(() => undefined);
         beacons++;

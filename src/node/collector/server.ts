@@ -1,17 +1,25 @@
 /**
  * The reference telemetry collector: POST /v1/events (NDJSON batches), deduplicated by
- * Idempotency-Key, fsynced before 2xx.
+ * Idempotency-Key, stored durably before 2xx, in NDJSON files or ClickHouse. Requests pass the
+ * origin allow-list, the per-client rate limit and the ingest token before their body is read.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { existsSync, fsyncSync, openSync, closeSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { invalidOptions } from '../../core/errors.js';
 import { checkTelemetryEvent } from '../../telemetry/schema.js';
 import { IDEMPOTENCY_QUERY_PARAM } from '../../telemetry/upload.js';
-import { appendDurably, BATCH_KEY_FIELD, BATCH_SIZE_FIELD, logFileName, recoverLog, storedLines } from './log-files.js';
+import { BATCH_KEY_FIELD, BATCH_SIZE_FIELD } from './log-files.js';
+import { openNdjsonSink } from './ndjson-sink.js';
+import { openClickHouseSink } from './clickhouse-sink.js';
+import type { ClickHouseOptions } from './clickhouse-http.js';
+import type { EventSink, IncomingBatch, ParsedEvent } from './sink.js';
+import { corsOrigin, createRateLimiter, requestToken, tokenMatches, type RateLimit } from './security.js';
 
 export interface CollectorOptions {
-  readonly outDir: string;
+  /** NDJSON files go here (the default sink); exactly one of `outDir` and `clickhouse`. */
+  readonly outDir?: string;
+  /** Store in ClickHouse instead (schema created on start). */
+  readonly clickhouse?: ClickHouseOptions;
   /** 0 picks a free port. */
   readonly port: number;
   readonly host?: string;
@@ -20,8 +28,23 @@ export interface CollectorOptions {
   readonly maxEventsPerBatch?: number;
   /** A log file is closed and a new one started past this size. */
   readonly maxFileBytes?: number;
+  /** Ingest tokens (any one is accepted; several allow rotation). Absent: no token needed. */
+  readonly tokens?: readonly string[];
+  /** Per-client rate limit; absent: none. */
+  readonly rateLimit?: RateLimit;
+  /**
+   * Whose limit a request counts against: the socket's address (default), or with `'x-forwarded-for'`
+   * the first address in that header (only behind a proxy that sets it: clients can forge it).
+   */
+  readonly clientKey?: 'address' | 'x-forwarded-for';
+  /** Origins allowed by CORS (exact `scheme://host[:port]`); absent: any (`*`). */
+  readonly allowedOrigins?: readonly string[];
+  /** Events stored in one write at most (a group of concurrent batches). */
+  readonly maxGroupEvents?: number;
   /** While this file exists every POST is answered 503: a fault switch for tests and drills. */
   readonly faultFile?: string;
+  /** Wall clock (epoch ms): rate limiting and receive times. */
+  readonly nowMs?: () => number;
   readonly log?: (line: string) => void;
 }
 
@@ -30,15 +53,23 @@ export const COLLECTOR_DEFAULTS = Object.freeze({
   maxBodyBytes: 1_048_576,
   maxEventsPerBatch: 10_000,
   maxFileBytes: 64 * 1_048_576,
+  maxGroupEvents: 50_000,
 });
 
 export interface CollectorStats {
+  readonly sink: EventSink['kind'];
   readonly acceptedBatches: number;
   readonly acceptedEvents: number;
   readonly duplicateBatches: number;
   readonly rejectedRequests: number;
+  readonly unauthorized: number;
+  readonly rateLimited: number;
+  readonly forbiddenOrigins: number;
   readonly faultResponses: number;
-  /** Batches and events already on disk when the collector started. */
+  /** Writes to the sink (each may hold several batches). */
+  readonly writes: number;
+  readonly storeFailures: number;
+  /** Batches and events already on disk when the collector started (NDJSON only). */
   readonly recoveredBatches: number;
   readonly recoveredEvents: number;
   readonly truncatedBytes: number;
@@ -58,64 +89,110 @@ class HttpProblem extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(message);
   }
 }
 
+interface Waiting {
+  readonly batch: IncomingBatch;
+  resolve(outcome: 'accepted' | 'duplicate'): void;
+  reject(error: unknown): void;
+}
+
 /**
  * The reference collector: `POST /v1/events` with an NDJSON body and an Idempotency-Key (header,
- * or the `idempotencyKey` query parameter for sendBeacon). Requests are handled one at a time; a
- * batch is validated whole, appended, fsynced, and only then answered 2xx. A key seen before is
- * answered 200 `duplicate` and nothing is written.
+ * or the `idempotencyKey` query parameter for sendBeacon). A batch is validated whole; batches that
+ * arrive while a write is under way are stored together in the next one (group commit), and each
+ * is answered 2xx only once stored. A key seen before is answered 200 `duplicate` and nothing is
+ * written. Nothing that fails a check reaches the sink.
  */
 export async function startCollector(options: CollectorOptions): Promise<Collector> {
-  const o = { ...COLLECTOR_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as Required<Omit<CollectorOptions, 'faultFile' | 'log'>> & CollectorOptions;
+  const o = { ...COLLECTOR_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof COLLECTOR_DEFAULTS & CollectorOptions;
   if (!(Number.isInteger(o.port) && o.port >= 0 && o.port < 65_536)) throw invalidOptions('collector', `port must be 0..65535, got ${o.port}`);
+  if ((o.outDir === undefined) === (o.clickhouse === undefined)) throw invalidOptions('collector', 'give exactly one of outDir (NDJSON files) and clickhouse');
+  if (o.tokens !== undefined && (o.tokens.length === 0 || o.tokens.some((t) => t.length < 8))) throw invalidOptions('collector', 'tokens must be at least 8 characters each');
   const log = options.log ?? (() => {});
-  const recovered = recoverLog(o.outDir);
-  const accepted = recovered.acceptedKeys;
-  let fileIndex = recovered.fileIndex;
-  let currentFile = recovered.currentFile;
-  let currentBytes = recovered.currentFileBytes;
-  if (!existsSync(currentFile)) {
-    appendDurably(currentFile, '');
-    fsyncDir(o.outDir);
+  const nowMs = options.nowMs ?? Date.now;
+  const limiter = o.rateLimit ? createRateLimiter(o.rateLimit, nowMs) : null;
+  let recovered = { batches: 0, events: 0, truncatedBytes: 0 };
+  let sink: EventSink;
+  if (o.outDir !== undefined) {
+    const ndjson = openNdjsonSink({ outDir: o.outDir, maxFileBytes: o.maxFileBytes });
+    recovered = ndjson.recovered;
+    sink = ndjson;
+    log(`recovered ${recovered.batches} batches (${recovered.events} events) from ${o.outDir}${recovered.truncatedBytes ? `, cut ${recovered.truncatedBytes} bytes of a torn batch` : ''}`);
+  } else {
+    sink = await openClickHouseSink(o.clickhouse!);
+    log(`storing in ClickHouse ${o.clickhouse!.url}, database ${o.clickhouse!.database} (schema ready)`);
   }
-  log(`recovered ${accepted.size} batches (${recovered.events} events) from ${o.outDir}${recovered.truncatedBytes ? `, cut ${recovered.truncatedBytes} bytes of a torn batch` : ''}`);
   const stats = {
+    sink: sink.kind,
     acceptedBatches: 0,
     acceptedEvents: 0,
     duplicateBatches: 0,
     rejectedRequests: 0,
+    unauthorized: 0,
+    rateLimited: 0,
+    forbiddenOrigins: 0,
     faultResponses: 0,
-    recoveredBatches: accepted.size,
+    writes: 0,
+    storeFailures: 0,
+    recoveredBatches: recovered.batches,
     recoveredEvents: recovered.events,
     truncatedBytes: recovered.truncatedBytes,
   };
-  let queue: Promise<void> = Promise.resolve();
 
-  function store(key: string, lines: readonly string[]): void {
-    const text = storedLines(key, lines);
-    const bytes = Buffer.byteLength(text, 'utf8');
-    if (currentBytes > 0 && currentBytes + bytes > o.maxFileBytes) {
-      fileIndex++;
-      currentFile = join(o.outDir, logFileName(fileIndex));
-      currentBytes = 0;
-      appendDurably(currentFile, '');
-      fsyncDir(o.outDir);
+  let waiting: Waiting[] = [];
+  let writing = false;
+  /** Group commit: everything that queued up during the last write goes in the next one. */
+  function kick(): void {
+    if (writing || waiting.length === 0) return;
+    writing = true;
+    let events = 0;
+    let take = 0;
+    while (take < waiting.length && (take === 0 || events + waiting[take]!.batch.events.length <= o.maxGroupEvents)) events += waiting[take++]!.batch.events.length;
+    const group = waiting.slice(0, take);
+    waiting = waiting.slice(take);
+    stats.writes++;
+    sink
+      .store(group.map((w) => w.batch))
+      .then(
+        (outcomes) => group.forEach((w, i) => w.resolve(outcomes[i]!)),
+        (error: unknown) => {
+          stats.storeFailures++;
+          log(`store failed for ${group.length} batches: ${error instanceof Error ? error.message : String(error)}`);
+          group.forEach((w) => w.reject(error));
+        },
+      )
+      .finally(() => {
+        writing = false;
+        kick();
+      });
+  }
+
+  function clientOf(request: IncomingMessage): string {
+    if (o.clientKey === 'x-forwarded-for') {
+      const forwarded = headerValue(request.headers['x-forwarded-for'])?.split(',')[0]?.trim();
+      if (forwarded) return forwarded;
     }
-    appendDurably(currentFile, text);
-    currentBytes += bytes;
+    return request.socket.remoteAddress ?? 'unknown';
   }
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://collector');
-    response.setHeader('Access-Control-Allow-Origin', '*');
+    const cors = corsOrigin(headerValue(request.headers.origin) ?? undefined, o.allowedOrigins ?? null);
+    if (cors.header !== null) response.setHeader('Access-Control-Allow-Origin', cors.header);
+    if (cors.header !== null && cors.header !== '*') response.setHeader('Vary', 'Origin');
+    if (!cors.allow) {
+      stats.forbiddenOrigins++;
+      throw new HttpProblem(403, 'origin-not-allowed', 'this origin may not send telemetry here');
+    }
     if (request.method === 'OPTIONS') {
       response.writeHead(204, {
         'Access-Control-Allow-Methods': 'POST',
-        'Access-Control-Allow-Headers': 'Content-Type, Idempotency-Key',
+        'Access-Control-Allow-Headers': 'Content-Type, Idempotency-Key, Authorization',
         'Access-Control-Max-Age': '600',
       });
       response.end();
@@ -127,6 +204,17 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     }
     if (url.pathname !== '/v1/events') throw new HttpProblem(404, 'not-found', `no route ${url.pathname}; POST /v1/events`);
     if (request.method !== 'POST') throw new HttpProblem(405, 'method-not-allowed', 'use POST');
+    if (limiter) {
+      const waitS = limiter.take(clientOf(request));
+      if (waitS > 0) {
+        stats.rateLimited++;
+        throw new HttpProblem(429, 'rate-limited', 'too many requests from this client; retry after the Retry-After delay', { 'Retry-After': String(Math.max(1, Math.ceil(waitS))) });
+      }
+    }
+    if (o.tokens && !tokenMatches(requestToken(headerValue(request.headers.authorization) ?? undefined, url), o.tokens)) {
+      stats.unauthorized++;
+      throw new HttpProblem(401, 'unauthorized', 'a valid ingest token is required (Authorization: Bearer <token>, or ?token=)', { 'WWW-Authenticate': 'Bearer' });
+    }
     const body = await readBody(request, o.maxBodyBytes);
     if (options.faultFile && existsSync(options.faultFile)) {
       stats.faultResponses++;
@@ -138,28 +226,24 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     const key = headerValue(request.headers['idempotency-key']) ?? url.searchParams.get(IDEMPOTENCY_QUERY_PARAM);
     if (!key) throw new HttpProblem(400, 'missing-idempotency-key', `an Idempotency-Key header (or ?${IDEMPOTENCY_QUERY_PARAM}=) is required`);
     if (!KEY_PATTERN.test(key)) throw new HttpProblem(400, 'bad-idempotency-key', 'Idempotency-Key must be 8-128 characters of A-Z a-z 0-9 . _ : -');
-    // Validation and the write happen in the queue, so a key is checked and stored atomically.
-    await new Promise<void>((resolve, reject) => {
-      queue = queue.then(() => {
-        try {
-          if (accepted.has(key)) {
-            stats.duplicateBatches++;
-            reply(response, 200, { status: 'duplicate', key });
-            resolve();
-            return;
-          }
-          const lines = parseBatch(body, o.maxEventsPerBatch);
-          store(key, lines);
-          accepted.add(key);
-          stats.acceptedBatches++;
-          stats.acceptedEvents += lines.length;
-          reply(response, 200, { status: 'accepted', key, events: lines.length });
-          resolve();
-        } catch (error) {
-          reject(error);
-        }
+    const events = parseBatch(body, o.maxEventsPerBatch);
+    let outcome: 'accepted' | 'duplicate';
+    try {
+      outcome = await new Promise((resolve, reject) => {
+        waiting.push({ batch: { key, events, receivedMs: nowMs() }, resolve, reject });
+        kick();
       });
-    });
+    } catch {
+      throw new HttpProblem(503, 'store-unavailable', 'the collector could not store the batch; retry later', { 'Retry-After': '1' });
+    }
+    if (outcome === 'duplicate') {
+      stats.duplicateBatches++;
+      reply(response, 200, { status: 'duplicate', key });
+      return;
+    }
+    stats.acceptedBatches++;
+    stats.acceptedEvents += events.length;
+    reply(response, 200, { status: 'accepted', key, events: events.length });
   }
 
   const server: Server = createServer((request, response) => {
@@ -167,6 +251,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
       stats.rejectedRequests++;
       if (error instanceof HttpProblem) {
         if (error.status === 413) response.setHeader('Connection', 'close');
+        for (const [name, value] of Object.entries(error.headers)) response.setHeader(name, value);
         reply(response, error.status, { error: error.code, message: error.message });
       } else {
         log(`internal error: ${error instanceof Error ? error.stack : String(error)}`);
@@ -188,12 +273,12 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      }).then(() => sink.close()),
   };
 }
 
 /** Splits and checks a batch; throws a 400/422 naming the first bad line. */
-export function parseBatch(body: Buffer, maxEvents: number): string[] {
+export function parseBatch(body: Buffer, maxEvents: number): ParsedEvent[] {
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(body);
@@ -201,7 +286,7 @@ export function parseBatch(body: Buffer, maxEvents: number): string[] {
     throw new HttpProblem(400, 'bad-encoding', 'the body is not valid UTF-8');
   }
   const lines = text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
-  const events: string[] = [];
+  const events: ParsedEvent[] = [];
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (line.trim() === '') continue;
@@ -216,7 +301,7 @@ export function parseBatch(body: Buffer, maxEvents: number): string[] {
     if (BATCH_KEY_FIELD in (value as object) || BATCH_SIZE_FIELD in (value as object)) {
       throw new HttpProblem(422, 'invalid-event', `line ${i + 1}: fields ${BATCH_KEY_FIELD} and ${BATCH_SIZE_FIELD} are reserved for the collector`);
     }
-    events.push(JSON.stringify(value));
+    events.push({ line: JSON.stringify(value), value: value as Record<string, unknown> });
     if (events.length > maxEvents) throw new HttpProblem(413, 'too-many-events', `a batch may hold at most ${maxEvents} events`);
   }
   if (events.length === 0) throw new HttpProblem(400, 'empty-batch', 'the batch holds no events');
@@ -271,18 +356,4 @@ function reply(response: ServerResponse, status: number, body: object): void {
   const text = JSON.stringify(body);
   response.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
   response.end(text);
-}
-
-/** Makes a new file's directory entry durable (POSIX needs the directory fsynced as well). */
-function fsyncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // Some platforms (Windows) cannot open a directory; the file's own fsync is what they offer.
-  }
 }
