@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCollector, type Collector, type CollectorOptions } from '../../../src/node/collector/server.js';
 import { createRateLimiter, parseOrigins } from '../../../src/node/collector/security.js';
+import { createTelemetry } from '../../../src/telemetry/recorder.js';
+import { ManualClock } from '../../../src/core/clock.js';
+import { counterIds, waitFor } from '../../telemetry/helpers.js';
 
 const dirs: string[] = [];
 const running: Collector[] = [];
@@ -101,6 +104,26 @@ describe('collector security over HTTP', () => {
     const { c } = await start({ tokens: ['secret-token-1'], maxBodyBytes: 100 });
     const response = await fetch(c.url, { method: 'POST', headers: { 'Content-Type': 'application/x-ndjson', 'Idempotency-Key': 'batch-5000' }, body: EVENT.repeat(10) });
     expect(response.status).toBe(401);
+  });
+});
+
+describe('the SDK against a guarded collector', () => {
+  it('sends its token; a 401 (wrong token) and a 429 are retried later, never dropped', async () => {
+    const { c, dir } = await start({ tokens: ['right-token-1'], rateLimit: { requestsPerS: 1000, burst: 1 } });
+    const make = (token: string, prefix: string) =>
+      createTelemetry({ clock: new ManualClock(), storage: 'memory', lifecycle: null, nowEpochMs: () => 0, idSource: counterIds(`${prefix}-session-key`), upload: { endpoint: c.url, token, baseDelayMs: 5, maxDelayMs: 20, maxBatchEvents: 2 } });
+    const wrong = make('wrong-token-1', 'w');
+    for (let i = 0; i < 3; i++) wrong.recordPlayback({ kind: 'play' });
+    await wrong.flush();
+    await waitFor(() => (wrong.status().upload?.failures ?? 0) >= 2);
+    expect(wrong.status().upload).toMatchObject({ rejectedBatches: 0, batchesAccepted: 0 });
+    await wrong.close();
+    const right = make('right-token-1', 'r');
+    for (let i = 0; i < 6; i++) right.recordPlayback({ kind: 'play' });
+    await right.flush();
+    await waitFor(() => right.status().upload?.eventsAccepted === 6, 5000);
+    expect(storedLines(dir)).toBe(6);
+    await right.close();
   });
 });
 
