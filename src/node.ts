@@ -6,13 +6,15 @@
  */
 export { loadTraces, loadVideo } from './node/io.js';
 export { markdownTable, formatSummary } from './node/table.js';
-export { PACKAGE_ROOT, PACKAGE_VERSION } from './node/package-root.js';
+export { PACKAGE_ROOT, PACKAGE_VERSION, CACHE_DIR } from './node/package-root.js';
 
 export { BrowserHarness, summarize, type BrowserRunOptions, type BrowserRunResult } from './node/harness/runner.js';
 export { browserEval, formatBrowserSummary, percentile, type BrowserEvalResult } from './node/harness/browser-eval.js';
 export { startHarnessServer, contentType, type FaultSpec, type HarnessServer, type RequestLogEntry, type ShapingOptions } from './node/harness/server.js';
 export { DEFAULT_MEDIA_DIR, readStreamInfo, type StreamInfo } from './node/harness/stream.js';
 export { inspectStream, type InspectOptions } from './node/manifest/inspect.js';
+export { loadManifestVideo, manifestCacheFile, type ManifestVideo, type ManifestVideoOptions } from './node/manifest-video.js';
+export { formatLadderJson, type LadderSource } from './node/manifest/ladder-json.js';
 export { toSimVideo, codecFamilies, audioFor, type ToSimVideoOptions } from './node/manifest/to-sim-video.js';
 export { codecFamily, CODEC_FAMILY_EFFICIENCY } from './node/manifest/codecs.js';
 export type { InspectedStream, VideoVariant, AudioRendition, MediaSegment, InitSegment, ByteRange, Encryption, CodecFamily, StreamKind } from './node/manifest/types.js';

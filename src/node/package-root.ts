@@ -4,7 +4,7 @@
  * package (dist/chunks/...), so pages and defaults resolve alike under tsx and from `npm pack`.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 function findPackageRoot(from: string): string {
@@ -23,3 +23,17 @@ export const PACKAGE_ROOT = findPackageRoot(dirname(fileURLToPath(import.meta.ur
 
 /** abrkit's version, from its package.json. */
 export const PACKAGE_VERSION = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+/**
+ * Where abrkit keeps what it learns between runs (inspected manifests): `.cache/` in a checkout;
+ * for an installed package, `node_modules/.cache/abrkit/` (the usual place for tools' caches, and
+ * writable where the package folder itself may not be).
+ */
+export const CACHE_DIR = cacheDir(PACKAGE_ROOT);
+
+function cacheDir(root: string): string {
+  const parts = root.split(sep);
+  const modules = parts.lastIndexOf('node_modules');
+  if (modules === -1) return join(root, '.cache');
+  return join(parts.slice(0, modules + 1).join(sep) || sep, '.cache', 'abrkit');
+}

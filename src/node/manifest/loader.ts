@@ -70,20 +70,31 @@ export function createLoader(options: LoaderOptions = {}): Loader {
   }
   const limit = createLimiter(concurrency);
 
+  /** A failed connection or a body cut off, as `unreachable-origin`. */
+  const unreachable = (error: unknown, url: string, what: string): unknown => {
+    const code = errorCode(error);
+    if (code !== undefined && !UNREACHABLE_CODES.has(code) && !code.startsWith('UND_ERR')) return error;
+    const why = code === 'ETIMEDOUT' ? `no answer within ${timeoutMs} ms` : (code ?? (error instanceof Error ? error.message : String(error)));
+    return new AbrkitError('unreachable-origin', `${what} ${url}: cannot reach ${new URL(url).origin} (${why}); check the URL, that the server is up and that this machine can reach it`, { cause: error });
+  };
+
   const request = (url: string, init: RequestInit, what: string) =>
     limit(async () => {
       try {
         return await fetch(url, { ...init, redirect: 'follow', signal: AbortSignal.timeout(timeoutMs) });
       } catch (error) {
-        const code = errorCode(error);
-        const origin = new URL(url).origin;
-        if (code === undefined || UNREACHABLE_CODES.has(code) || code.startsWith('UND_ERR')) {
-          const why = code === 'ETIMEDOUT' ? `no answer within ${timeoutMs} ms` : (code ?? (error instanceof Error ? error.message : String(error)));
-          throw new AbrkitError('unreachable-origin', `${what} ${url}: cannot reach ${origin} (${why}); check the URL, that the server is up and that this machine can reach it`, { cause: error });
-        }
-        throw error;
+        throw unreachable(error, url, what);
       }
     });
+
+  /** Reads a body; a timeout or reset on the way is the origin's failure too. */
+  const body = async <T>(read: () => Promise<T>, url: string, what: string): Promise<T> => {
+    try {
+      return await read();
+    } catch (error) {
+      throw unreachable(error, url, what);
+    }
+  };
 
   const httpFailure = (response: Response, url: string, what: string, notFound: 'manifest-not-found' | 'segment-size-unknown') => {
     if (response.status === 404 || response.status === 410) {
@@ -114,7 +125,7 @@ export function createLoader(options: LoaderOptions = {}): Loader {
         await response.body?.cancel();
         throw httpFailure(response, url, 'manifest', 'manifest-not-found');
       }
-      return { text: await response.text(), url: response.url || url };
+      return { text: await body(() => response.text(), url, 'manifest'), url: response.url || url };
     },
 
     async bytes(url, range) {
@@ -141,9 +152,9 @@ export function createLoader(options: LoaderOptions = {}): Loader {
         await response.body?.cancel();
         throw httpFailure(response, url, 'media file', 'segment-size-unknown');
       }
-      const body = new Uint8Array(await response.arrayBuffer());
+      const bytes = new Uint8Array(await body(() => response.arrayBuffer(), url, 'media file'));
       // A server that ignores Range sends the whole file (200): cut the range out of it.
-      return response.status === 206 ? body : body.subarray(range.offset, last + 1);
+      return response.status === 206 ? bytes : bytes.subarray(range.offset, last + 1);
     },
 
     async size(url) {

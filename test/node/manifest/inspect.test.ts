@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -181,6 +182,16 @@ describe('inspectStream over HTTP (127.0.0.1)', () => {
     const silentPort = (silent.address() as { port: number }).port;
     expect(await expectCode(inspectStream(`http://127.0.0.1:${silentPort}/master.m3u8`, { timeoutMs: 200 }), 'unreachable-origin')).toMatch(/no answer within 200 ms/);
     silent.close();
+    // Headers, then a body that never ends.
+    const stalling = createHttpServer((_, res) => {
+      res.writeHead(200, { 'content-length': '1000' });
+      res.write('#EXTM3U\n');
+    }).listen(0, '127.0.0.1');
+    await new Promise((ready) => stalling.once('listening', ready));
+    const stallingPort = (stalling.address() as { port: number }).port;
+    expect(await expectCode(inspectStream(`http://127.0.0.1:${stallingPort}/master.m3u8`, { timeoutMs: 300 }), 'unreachable-origin')).toMatch(/no answer within 300 ms/);
+    stalling.closeAllConnections();
+    stalling.close();
     // .invalid never resolves (RFC 6761): a DNS failure, or a timeout where no resolver answers.
     expect(await expectCode(inspectStream('http://abrkit-test.invalid/master.m3u8', { timeoutMs: 3000 }), 'unreachable-origin')).toMatch(/cannot reach http:\/\/abrkit-test\.invalid/);
   });

@@ -4,6 +4,10 @@
  */
 import { writeFileSync } from 'node:fs';
 import { loadTraces, loadVideo } from '../../io.js';
+import { loadManifestVideo } from '../../manifest-video.js';
+import { CODEC_FAMILY_EFFICIENCY } from '../../manifest/codecs.js';
+import type { CodecFamily } from '../../manifest/types.js';
+import type { SimVideo } from '../../../sim/ladder-parsers.js';
 import { choiceOption, intOption, parseCommandArgs, UsageError } from '../args.js';
 import { createSyntheticVideo } from '../../../sim/synthetic-video.js';
 import { DEFAULT_TRACE_SET, defaultTraceSet } from '../../../sim/synth.js';
@@ -39,10 +43,17 @@ const LEARNED_POLICIES: Record<string, (qoe: Qoe) => PolicySpec> = {
 };
 import type { QoeName } from '../../../qoe/models.js';
 
-const HELP = `usage: abrkit eval [--video <path>] [--traces <dir|file>] [options]
+const HELP = `usage: abrkit eval [--video <path> | --manifest <file|url>] [--traces <dir|file>] [options]
 
   --video <path>       Pensieve video_size_N folder, Sabre manifest JSON, or abrkit ladder JSON
                        (default: the embedded synthetic video on Pensieve's 300-4300 kbps ladder)
+  --manifest <src>     an HLS master/media playlist or DASH MPD, a file or an http(s) URL: its
+                       ladder and segment sizes (byte ranges, sidx, else HEAD), audio included;
+                       cached as ladder JSON, so later runs read no network
+  --manifest-cache <f> the ladder JSON to keep it in (default: a file under .cache/manifests/)
+  --manifest-refresh   inspect the manifest again even if it is cached
+  --codec <family>     with --manifest: the codec family to keep (${CODEC_FAMILY_EFFICIENCY.filter((f) => f !== 'unknown').join(', ')}, unknown;
+                       default: the one with the most rungs, a tie to the more efficient)
   --traces <dir|file>  trace file, or a folder of them (time_s Mbps, Mahimahi, Sabre JSON), sorted by name
                        (default: the embedded synthetic set, ${DEFAULT_TRACE_SET.description})
   --policies <list>    comma-separated: ${[...BUILTIN_POLICY_NAMES, OPTIMAL_POLICY_NAME].join(', ')} (default: these),
@@ -56,11 +67,37 @@ const HELP = `usage: abrkit eval [--video <path>] [--traces <dir|file>] [options
   --json <file>        also write {summary, perTrace} as JSON
 ${VIEWERS_HELP}`;
 
+/** `--manifest`: the video from a stream's manifest, through the manifest cache. */
+async function manifestVideo(values: { manifest?: string; video?: string; bitrates?: string; 'manifest-cache'?: string; 'manifest-refresh'?: boolean; codec?: string }): Promise<SimVideo> {
+  const src = values.manifest!;
+  if (values.video !== undefined) throw new UsageError('--manifest and --video both name the video: give one of them');
+  if (values.bitrates !== undefined) throw new UsageError('--bitrates is for video_size_N folders; a manifest has its own bitrates');
+  const codec = values.codec === undefined ? undefined : choiceOption<CodecFamily>(values.codec, 'codec', CODEC_FAMILY_EFFICIENCY, 'avc');
+  const startedMs = Date.now();
+  const loaded = await loadManifestVideo(src, {
+    ...(values['manifest-cache'] === undefined ? {} : { cacheFile: values['manifest-cache'] }),
+    ...(codec === undefined ? {} : { codec }),
+    refresh: values['manifest-refresh'] ?? false,
+    onWarning: (warning) => console.error(`manifest: ${warning}`),
+  });
+  const { video, source } = loaded;
+  const kbps = [...new Set([video.renditions[0]!, video.renditions[video.renditions.length - 1]!].map((r) => Math.round(r.bitrateBps / 1000)))].join('-');
+  const rungs = `${video.renditions.length} ${source.codec} rung${video.renditions.length === 1 ? '' : 's'}`;
+  const what = `${source.kind}, ${rungs} ${kbps} kbit/s, ${video.segmentSizesBytes.length} segments of ${video.segmentDurationS} s${source.audio ? `, audio ${source.audio} added` : ''}${source.encryption ? `, ${source.encryption} encrypted` : ''}`;
+  if (loaded.fromCache) console.log(`manifest: ${src}: ${what}; read from the cache ${loaded.cacheFile} (inspected ${source.inspectedAt}; --manifest-refresh to inspect again)`);
+  else console.log(`manifest: ${src}: ${what}; inspected in ${((Date.now() - startedMs) / 1000).toFixed(1)} s, cached in ${loaded.cacheFile}`);
+  return video;
+}
+
 export async function run(args: string[]): Promise<void> {
   const { values } = parseCommandArgs(
     args,
     {
       video: { type: 'string' },
+      manifest: { type: 'string' },
+      'manifest-cache': { type: 'string' },
+      'manifest-refresh': { type: 'boolean' },
+      codec: { type: 'string' },
       traces: { type: 'string' },
       policies: { type: 'string' },
       qoe: { type: 'string' },
@@ -100,7 +137,7 @@ export async function run(args: string[]): Promise<void> {
     if (!(n > 0)) throw new UsageError(`--bitrates: '${s}' is not a positive number`);
     return n;
   });
-  const video = values.video === undefined ? createSyntheticVideo() : loadVideo(values.video, bitratesKbps ? { bitratesKbps } : {});
+  const video = values.manifest !== undefined ? await manifestVideo(values) : values.video === undefined ? createSyntheticVideo() : loadVideo(values.video, bitratesKbps ? { bitratesKbps } : {});
   const traces = values.traces === undefined ? defaultTraceSet() : loadTraces(values.traces);
   if (values.viewers !== undefined) {
     if (mode !== 'realistic') throw new UsageError('--viewers plays the realistic mode only');
