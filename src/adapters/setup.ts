@@ -12,6 +12,7 @@ import { createAbandonRule } from '../core/abandon.js';
 import { warmUp, type WarmUpTarget } from '../core/warm-up.js';
 import { invalidOptions } from '../core/errors.js';
 import { withStallGuard, type StallGuardOptions } from '../policies/stall-guard.js';
+import type { CodecChoice, CodecFamily } from './codecs.js';
 import { createNamedEstimator, createNamedPolicy as createSharedNamedPolicy, POLICY_NAMES, type EstimatorName, type PolicyName } from '../policies/named.js';
 
 export const ADAPTER_POLICY_NAMES = POLICY_NAMES;
@@ -75,6 +76,13 @@ export interface AdapterOptions {
    * policy behaves as in the simulator.
    */
   readonly stallGuard?: boolean | Partial<StallGuardOptions>;
+  /**
+   * When the ladder offers several video codecs: the families in order of preference. Default: by
+   * quality per bit (av1, vp9, hevc, avc), after what the device decodes smoothly and power-efficiently.
+   */
+  readonly codecPreference?: readonly CodecFamily[];
+  /** Called once per session when the ladder had several codecs, with the family chosen and why. */
+  readonly onCodecChoice?: (choice: CodecChoice) => void;
 }
 
 export const ADAPTER_DEFAULTS = Object.freeze({ policy: 'bola' as AdapterPolicyName, warmUpDecisions: 200 });
@@ -175,8 +183,9 @@ export interface PlayerRendition {
   readonly id: string;
 }
 
-export function mapLadder(renditions: readonly PlayerRendition[], segmentDurationS: number): LadderMapping {
-  const order = renditions.map((_, i) => i).sort((a, b) => renditions[a]!.bitrateBps - renditions[b]!.bitrateBps || a - b);
+/** `include` leaves renditions out of the ladder (another codec): their `rungOf` is a hole. */
+export function mapLadder(renditions: readonly PlayerRendition[], segmentDurationS: number, include: (playerIndex: number) => boolean = () => true): LadderMapping {
+  const order = renditions.map((_, i) => i).filter(include).sort((a, b) => renditions[a]!.bitrateBps - renditions[b]!.bitrateBps || a - b);
   const rungOf: number[] = new Array<number>(renditions.length);
   order.forEach((playerIndex, rung) => {
     rungOf[playerIndex] = rung;

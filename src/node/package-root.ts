@@ -25,7 +25,7 @@ export const PACKAGE_ROOT = findPackageRoot(dirname(fileURLToPath(import.meta.ur
 export const PACKAGE_VERSION = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 /**
- * Where abrkit keeps what it learns between runs (inspected manifests): `.cache/` in a checkout;
+ * Where abrkit keeps what it generates or learns between runs (test streams, inspected manifests): `.cache/` in a checkout;
  * for an installed package, `node_modules/.cache/abrkit/` (the usual place for tools' caches, and
  * writable where the package folder itself may not be).
  */

@@ -13,6 +13,7 @@ import shaka from 'shaka-player';
 import { createAbrController } from '../hls.js';
 import { createAbrManager } from '../shaka.js';
 import type { AdapterOptions } from '../adapters/setup.js';
+import { codecFamily } from '../adapters/codecs.js';
 
 export type PlayerName = 'hls' | 'shaka';
 
@@ -21,8 +22,10 @@ export interface SegmentLoad {
   readonly url: string;
   /** Segment position: start time / segment duration. */
   readonly index: number;
-  /** Rung by bitrate rank, 0 = lowest (-1 if the player's rendition is not in the ladder). */
+  /** Rung by bitrate rank among the renditions of its codec, 0 = lowest (-1 if not found). */
   readonly rungIndex: number;
+  /** Its video codec family (`avc`, `vp9`, ...). */
+  readonly codec: string;
   readonly bytes: number;
   /** Request start, `performance.now()` ms. */
   readonly startMs: number;
@@ -65,8 +68,10 @@ function startHls(o: PlayerSessionOptions): PlayerSession {
     maxBufferLength: o.bufferGoalS,
     maxMaxBufferLength: o.bufferGoalS,
   });
+  const familyOfLevel = (level: number): string => codecFamily(hls.levels[level]?.videoCodec ?? hls.levels[level]?.codecSet);
   const rungOfLevel = (level: number): number => {
-    const bitrates = hls.levels.map((l) => l.bitrate).sort((a, b) => a - b);
+    const family = familyOfLevel(level);
+    const bitrates = [...new Set(hls.levels.filter((_, i) => familyOfLevel(i) === family).map((l) => l.bitrate))].sort((a, b) => a - b);
     return bitrates.indexOf(hls.levels[level]?.bitrate ?? -1);
   };
   hls.on(Hls.Events.FRAG_BUFFERED, (_event, data) => {
@@ -77,6 +82,7 @@ function startHls(o: PlayerSessionOptions): PlayerSession {
       url: frag.url,
       index: Math.round(frag.start / o.segmentDurationS),
       rungIndex: rungOfLevel(frag.level),
+      codec: familyOfLevel(frag.level),
       bytes: frag.stats.loaded,
       startMs: loading.start,
       ttfbMs: Math.max(0, loading.first - loading.start),
@@ -98,18 +104,27 @@ async function startShaka(o: PlayerSessionOptions): Promise<PlayerSession> {
   player.configure({ streaming: { bufferingGoal: o.bufferGoalS, rebufferingGoal: 2 } });
   const abrkit = o.abrkit;
   if (abrkit) player.configure({ abrFactory: () => createAbrManager({ ...abrkit, player }) });
-  let videoBandwidths: number[] = [];
+  // A video stream's rung: its variants' bandwidth ranked among its codec's (DASH gives video
+  // streams a bandwidth of their own; HLS only variants, so both are read from the variants).
+  const rungs = new Map<number, number>();
   player.getNetworkingEngine()!.registerResponseFilter((type, response, context) => {
     const stream = context?.stream;
     const segment = context?.segment;
     // RequestType.SEGMENT = 1, AdvancedRequestType.MEDIA_SEGMENT = 1 (shaka 5).
     if (type !== 1 || context?.type !== 1 || !stream || stream.type !== 'video' || !segment) return;
-    if (videoBandwidths.length === 0) videoBandwidths = [...new Set(player.getVariantTracks().map((t) => t.videoBandwidth ?? 0))].sort((a, b) => a - b);
+    const codec = codecFamily(stream.codecs);
+    if (!rungs.has(stream.id)) {
+      const tracks = player.getVariantTracks().filter((t) => codecFamily(t.videoCodec ?? undefined) === codec);
+      const bandwidthOf = (videoId: number | null) => Math.max(0, ...tracks.filter((t) => t.videoId === videoId).map((t) => t.videoBandwidth || t.bandwidth));
+      const ladder = [...new Set(tracks.map((t) => bandwidthOf(t.videoId)))].sort((a, b) => a - b);
+      rungs.set(stream.id, ladder.indexOf(bandwidthOf(stream.id)));
+    }
     const durationMs = response.timeMs ?? 0;
     o.onSegment({
       url: response.uri,
       index: Math.round(segment.getStartTime() / o.segmentDurationS),
-      rungIndex: videoBandwidths.indexOf(stream.bandwidth ?? -1),
+      rungIndex: rungs.get(stream.id)!,
+      codec,
       bytes: response.data.byteLength,
       // Shaka's own request start time may be on the wall clock: derive it on the page clock.
       startMs: performance.now() - durationMs,

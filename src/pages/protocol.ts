@@ -15,8 +15,10 @@ export interface PageConfig {
 export interface PageSegment {
   /** Segment position (start time / segment duration). */
   readonly index: number;
-  /** Rung by bitrate rank, 0 = lowest. */
+  /** Rung by bitrate rank among its codec's renditions, 0 = lowest. */
   readonly rungIndex: number;
+  /** Video codec family (`avc`, `vp9`, ...). */
+  readonly codec: string;
   readonly bytes: number;
 }
 
@@ -33,6 +35,10 @@ export interface PageResult {
   liveDecisions: number;
   abandons: number;
   fallbacks: number;
+  /** URL path of every download abrkit's adapter took as a throughput sample. */
+  sampleUrls: string[];
+  /** The adapter's codec choice on a ladder with several (`vp9:preference`), else null. */
+  codecChoice: string | null;
   /** Uncaught page errors and unhandled rejections. */
   errors: string[];
   /** Player error events (fatal ones are prefixed). */
@@ -40,11 +46,34 @@ export interface PageResult {
   finalTimeS: number;
 }
 
-/** What `scripts/setup-media.sh` writes next to the stream (`stream.json`). */
+/** One encoded rendition of a generated stream. */
+export interface StreamVariant {
+  /** Folder under hls/ (and the DASH Representation id). */
+  readonly id: string;
+  /** Codec family: 'avc' (H.264), 'vp9', ... */
+  readonly family: string;
+  /** RFC 6381 codec string. */
+  readonly codecs: string;
+  /** Rung in the nominal ladder, 0 = lowest. */
+  readonly rung: number;
+  /** Nominal total bitrate (video + audio), kbit/s. */
+  readonly totalKbps: number;
+  /** Encoded picture size, `WxH`. */
+  readonly size: string;
+  /** Mean bitrate of its media segments as encoded, kbit/s (video only when audio is separate). */
+  readonly measuredKbps: number;
+}
+
+/** What `abrkit media` writes next to a stream (`stream.json`), or what is learnt from a manifest. */
 export interface StreamInfo {
   readonly durationS: number;
   readonly segmentDurationS: number;
+  /** Nominal ladder (total kbit/s), lowest first; every codec of a generated stream shares it. */
   readonly ladderKbps: readonly number[];
+  /** Paths of the manifests, relative to the stream's folder or origin. */
   readonly hls: string;
   readonly dash: string;
+  /** AES-128 encrypted HLS copy, when generated. */
+  readonly hlsAes?: string;
+  readonly variants?: readonly StreamVariant[];
 }

@@ -8,6 +8,7 @@ import type { DownloadSample } from '../../core/sample.js';
 import { sampleThroughputBps } from '../../core/sample.js';
 import { AbrkitError } from '../../core/errors.js';
 import { ladderFromBitrates } from '../../core/ladder.js';
+import { CodecLock } from '../codec-lock.js';
 import { createAdapterCore, mapLadder, rungBounds, type AdapterCore, type AdapterOptions, type LadderMapping } from '../setup.js';
 
 /** HLS target duration to assume until a media playlist is loaded (the 6 s Apple recommends). */
@@ -69,11 +70,17 @@ export class AbrkitHlsController implements Omit<AbrComponentAPI, 'bwEstimator'>
   #inFlight: { frag: Fragment; part: Part | null } | null = null;
   #timer: ReturnType<typeof setInterval> | null = null;
   #destroyed = false;
+  readonly #codecs: CodecLock;
 
   constructor(hls: Hls, options: AdapterOptions) {
     this.#hls = hls;
     this.#options = options;
     this.#defaultEstimateBps = hls.config.abrEwmaDefaultEstimate || FALLBACK_DEFAULT_ESTIMATE_BPS;
+    this.#codecs = new CodecLock({
+      ...(options.codecPreference ? { preference: options.codecPreference } : {}),
+      ...(options.onCodecChoice ? { onChoice: options.onCodecChoice } : {}),
+      onChange: () => this.#onLevelsChanged(),
+    });
     // hls.js builds its ABR controller before its level controller: levels are unknown until MANIFEST_PARSED.
     this.#mapping = mapLadder([], UNKNOWN_SEGMENT_DURATION_S);
     this.#core = createAdapterCore(options, ladderFromBitrates([1], UNKNOWN_SEGMENT_DURATION_S));
@@ -174,9 +181,19 @@ export class AbrkitHlsController implements Omit<AbrComponentAPI, 'bwEstimator'>
     return this.#mapping.rungOf.length;
   }
 
+  /** Within hls.js's auto-level bounds and, on a ladder with several codecs, within the chosen one. */
   #clampLevel(level: number): number {
     const { minAutoLevel, maxAutoLevel } = this.#hls;
-    return Math.min(Math.max(Math.round(level), minAutoLevel), Math.max(minAutoLevel, maxAutoLevel));
+    const clamped = Math.min(Math.max(Math.round(level), minAutoLevel), Math.max(minAutoLevel, maxAutoLevel));
+    const { rungOf, playerIndexOf, ladder } = this.#mapping;
+    if (rungOf[clamped] !== undefined || playerIndexOf.length === 0) return clamped;
+    // Another codec's level (hls.js forcing one after an error): the chosen codec's nearest rung at or below it.
+    const bitrateBps = this.#hls.levels[clamped]?.bitrate ?? 0;
+    let rung = 0;
+    ladder.renditions.forEach((r, i) => {
+      if (r.bitrateBps <= bitrateBps) rung = i;
+    });
+    return playerIndexOf[rung]!;
   }
 
   #invalidate = (): void => {
@@ -189,6 +206,7 @@ export class AbrkitHlsController implements Omit<AbrComponentAPI, 'bwEstimator'>
     const levels = this.#hls.levels ?? [];
     const withDetails = levels.find((level) => level.details);
     const durationS = withDetails?.details?.averagetargetduration || withDetails?.details?.targetduration || UNKNOWN_SEGMENT_DURATION_S;
+    this.#codecs.update(levels.map((level) => ({ codecs: level.videoCodec ?? level.codecSet, width: level.width, height: level.height, bitrateBps: level.bitrate, frameRate: level.frameRate })));
     return mapLadder(
       levels.map((level, i) => ({
         id: String(i),
@@ -198,6 +216,7 @@ export class AbrkitHlsController implements Omit<AbrComponentAPI, 'bwEstimator'>
         codecs: level.codecSet,
       })),
       durationS,
+      (i) => this.#codecs.includes(i),
     );
   }
 
@@ -217,6 +236,7 @@ export class AbrkitHlsController implements Omit<AbrComponentAPI, 'bwEstimator'>
     this.#lastLoadedLevel = -1;
     this.#lastLoadedSn = -1;
     this.#epoch = 0;
+    this.#codecs.reset();
     this.#core.controller.reset();
   };
 
@@ -275,6 +295,7 @@ export class AbrkitHlsController implements Omit<AbrComponentAPI, 'bwEstimator'>
 
   #onFragLoading = (_event: unknown, data: FragLoadingData): void => {
     const { frag } = data;
+    if (isMainMedia(frag)) this.#codecs.lock();
     if (!isMainMedia(frag) || frag.bitrateTest || !this.#core.abandonRule) return;
     this.#inFlight = { frag, part: data.part ?? null };
     this.#clearTimer();

@@ -4,6 +4,7 @@
  */
 import type shaka from 'shaka-player';
 import type { DownloadSample } from '../../core/sample.js';
+import { CodecLock } from '../codec-lock.js';
 import { createAdapterCore, mapLadder, type AdapterCore, type AdapterOptions, type LadderMapping } from '../setup.js';
 import { ladderFromBitrates } from '../../core/ladder.js';
 
@@ -87,10 +88,17 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
   #lastRungIndex: number | null = null;
   #segmentIndex = 0;
   #inFlight = new Map<string, RequestAggregate>();
+  readonly #codecs: CodecLock;
 
   constructor(options: ShakaAbrOptions = {}) {
     this.#options = options;
     this.#mapping = mapLadder([], UNKNOWN_SEGMENT_DURATION_S);
+    // shaka keeps one codec unless told `dontChooseCodecs`; this holds the choice when it is.
+    this.#codecs = new CodecLock({
+      ...(options.codecPreference ? { preference: options.codecPreference } : {}),
+      ...(options.onCodecChoice ? { onChoice: options.onCodecChoice } : {}),
+      onChange: () => this.#rebuildLadder(),
+    });
     this.#core = createAdapterCore(options, ladderFromBitrates([1], UNKNOWN_SEGMENT_DURATION_S));
     options.player?.addEventListener('downloadcompleted', this.#onDownloadCompleted);
   }
@@ -114,6 +122,7 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
     this.#lastRungIndex = null;
     this.#segmentIndex = 0;
     this.#choicePending = false;
+    this.#codecs.reset();
   }
 
   release(): void {
@@ -164,6 +173,7 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
     const rung = this.#decide();
     const variant = this.#variants[this.#mapping.playerIndexOf[rung] ?? 0]!;
     this.#lastRungIndex = rung;
+    this.#codecs.lock();
     return variant;
   }
 
@@ -373,6 +383,10 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
   }
 
   #rebuildLadder(): void {
+    this.#codecs.update(
+      this.#variants.map((v) => ({ codecs: v.video?.codecs, width: v.video?.width ?? undefined, height: v.video?.height ?? undefined, bitrateBps: v.bandwidth, frameRate: v.video?.frameRate ?? undefined })),
+      this.#variants.map((v) => v.decodingInfos?.[0]),
+    );
     this.#mapping = mapLadder(
       this.#variants.map((variant, i) => ({
         id: String(variant.id ?? i),
@@ -382,6 +396,7 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
         codecs: variant.video?.codecs,
       })),
       this.#segmentDurationS,
+      (i) => this.#codecs.includes(i),
     );
     if (this.#variants.length > 0) this.#core.controller.setLadder(this.#mapping.ladder);
   }

@@ -14,6 +14,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args
   collect: { summary: 'reference telemetry collector (POST /v1/events, NDJSON, deduplicated)', load: () => import('./commands/collect.js') },
   telemetry: { summary: 'telemetry to-traces: rebuild network traces from an NDJSON export', load: () => import('./commands/telemetry.js') },
   train: { summary: 'train dqn: train the DQN policy in the simulator', load: () => import('./commands/train.js') },
+  media: { summary: 'generate a test stream (ffmpeg): the default one, or uhd (8 rungs to 16 Mbit/s, H.264 + VP9, AES-128)', load: () => import('./commands/media.js') },
   demo: { summary: 'serve the demo page: watch policies play the test stream over a replayed trace', load: () => import('./commands/demo.js') },
 };
 

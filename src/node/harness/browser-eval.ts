@@ -8,7 +8,7 @@ import { cutTrace, traceDurationS } from '../../sim/trace.js';
 import { mean, median, type PolicySummary, type TraceResult } from '../../sim/evaluate.js';
 import type { SessionMetrics } from '../../qoe/session-metrics.js';
 import { formatSummary } from '../table.js';
-import { BrowserHarness, type BrowserRunResult } from './runner.js';
+import { BrowserHarness, type BrowserRunResult, type StreamFormat } from './runner.js';
 
 export interface BrowserEvalResult {
   readonly summary: PolicySummary[];
@@ -24,6 +24,7 @@ export async function browserEval(options: {
   rttMs?: number | undefined;
   bufferGoalS?: number | undefined;
   mediaDir: string;
+  format?: StreamFormat;
   onSession?: (run: BrowserRunResult) => void;
 }): Promise<BrowserEvalResult> {
   const harness = await BrowserHarness.start(options.mediaDir);
@@ -43,6 +44,7 @@ export async function browserEval(options: {
             policy,
             trace: cut,
             durationS,
+            ...(options.format ? { format: options.format } : {}),
             ...(options.rttMs === undefined ? {} : { rttMs: options.rttMs }),
             ...(options.bufferGoalS === undefined ? {} : { bufferGoalS: options.bufferGoalS }),
           });

@@ -30,8 +30,22 @@ export interface BrowserRunOptions {
   readonly durationS?: number;
   /** Forward buffer for every player and policy (default 30 s, hls.js's default). */
   readonly bufferGoalS?: number;
+  /**
+   * Which manifest to play: `hls` (hls.js's default), `dash` (shaka's default) or `hls-aes`, the
+   * stream's AES-128 encrypted HLS copy (either player).
+   */
+  readonly format?: StreamFormat;
   /** Serve the HLS stream live: segments published in real time in a sliding window (hls.js only). */
   readonly live?: { readonly initialSegments: number; readonly windowSegments: number };
+}
+
+export type StreamFormat = 'hls' | 'dash' | 'hls-aes';
+
+/** The manifest path for a format; a typed error when the stream has none. */
+export function manifestFor(stream: StreamInfo, format: StreamFormat): string {
+  const path = format === 'hls' ? stream.hls : format === 'dash' ? stream.dash : stream.hlsAes;
+  if (!path) throw new AbrkitError('invalid-options', `this stream has no ${format} manifest`);
+  return path;
 }
 
 export interface BrowserRunResult extends SessionMetrics {
@@ -49,6 +63,12 @@ export interface BrowserRunResult extends SessionMetrics {
   /** Playhead position when the session ended, seconds. */
   readonly finalTimeS: number;
   readonly segmentRungs: readonly number[];
+  /** Played segments per video codec family. */
+  readonly codecs: Readonly<Record<string, number>>;
+  /** The adapter's codec choice (`vp9:preference`) on a ladder with several codecs, else null. */
+  readonly codecChoice: string | null;
+  /** Paths of the downloads abrkit's adapter took as throughput samples. */
+  readonly sampleUrls: readonly string[];
   readonly requests: readonly RequestLogEntry[];
   readonly wallS: number;
 }
@@ -100,7 +120,7 @@ export class BrowserHarness {
     const config: PageConfig = {
       player: options.player,
       policy: options.policy,
-      src: `/media/${options.player === 'hls' ? stream.hls : stream.dash}`,
+      src: `/media/${manifestFor(stream, options.format ?? (options.player === 'hls' ? 'hls' : 'dash'))}`,
       segmentDurationS: stream.segmentDurationS,
       bufferGoalS: options.bufferGoalS ?? 30,
       maxS: durationS >= stream.durationS ? 0 : durationS,
@@ -126,13 +146,19 @@ export class BrowserHarness {
     }
     const wallS = (Date.now() - startedMs) / 1000;
     const requests = [...this.#server.log];
-    return { ...summarize(stream, durationS, result, requests), player: options.player, policy: options.policy, trace: options.trace.name, ended: result.ended, abandons: result.abandons, fallbacks: result.fallbacks, errors: [...pageErrors, ...result.errors], playerErrors: result.playerErrors, decisionMs: result.decisionMs, liveDecisions: result.liveDecisions, finalTimeS: result.finalTimeS, segmentRungs: result.segments.map((s) => s.rungIndex), requests, wallS };
+    return { ...summarize(stream, durationS, result, requests), player: options.player, policy: options.policy, trace: options.trace.name, ended: result.ended, abandons: result.abandons, fallbacks: result.fallbacks, errors: [...pageErrors, ...result.errors], playerErrors: result.playerErrors, decisionMs: result.decisionMs, liveDecisions: result.liveDecisions, finalTimeS: result.finalTimeS, segmentRungs: result.segments.map((s) => s.rungIndex), codecs: countCodecs(result), codecChoice: result.codecChoice, sampleUrls: result.sampleUrls, requests, wallS };
   }
 
   async close(): Promise<void> {
     await this.#browser.close().catch(() => undefined);
     await this.#server.close();
   }
+}
+
+function countCodecs(page: PageResult): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const s of page.segments) counts[s.codec] = (counts[s.codec] ?? 0) + 1;
+  return counts;
 }
 
 /**

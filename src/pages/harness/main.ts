@@ -32,6 +32,8 @@ const result: PageResult = {
   liveDecisions: 0,
   abandons: 0,
   fallbacks: 0,
+  sampleUrls: [],
+  codecChoice: null,
   errors: [],
   playerErrors: [],
   finalTimeS: 0,
@@ -113,6 +115,10 @@ async function adapterOptions(): Promise<AdapterOptions> {
     policy: timedPolicy(policy),
     estimator,
     onAbandon: () => result.abandons++,
+    onSegment: (download) => result.sampleUrls.push(new URL(download.url, location.href).pathname),
+    onCodecChoice: (choice) => {
+      result.codecChoice = `${choice.family}:${choice.reason}`;
+    },
     onEvent: (event) => {
       if (event.type === 'error') result.fallbacks++;
     },
@@ -128,7 +134,7 @@ async function start(): Promise<void> {
     segmentDurationS: config.segmentDurationS,
     abrkit: config.policy === 'default' ? null : await adapterOptions(),
     // Last one wins per position, so a segment replaced after an abort counts once.
-    onSegment: (load) => segments.set(load.index, { index: load.index, rungIndex: load.rungIndex, bytes: load.bytes }),
+    onSegment: (load) => segments.set(load.index, { index: load.index, rungIndex: load.rungIndex, codec: load.codec, bytes: load.bytes }),
     onPlayerError: (message, fatal) => {
       result.playerErrors.push(`${fatal ? 'fatal ' : ''}${message}`);
       if (fatal) finish(false);

@@ -6,7 +6,8 @@ import { writeFileSync } from 'node:fs';
 import { loadTraces } from '../../io.js';
 import { parseCommandArgs, requireOption, UsageError } from '../args.js';
 import { ADAPTER_POLICY_NAMES } from '../../../adapters/setup.js';
-import { DEFAULT_MEDIA_DIR } from '../../harness/stream.js';
+import { ensureTestStream } from '../../harness/stream.js';
+import { TEST_STREAMS } from '../../media/test-streams.js';
 import { browserEval, formatBrowserSummary } from '../../harness/browser-eval.js';
 
 const DEFAULT_POLICY = 'default';
@@ -14,9 +15,9 @@ const KNOWN = [DEFAULT_POLICY, ...ADAPTER_POLICY_NAMES, 'dqn', 'robustmpc+learne
 
 const HELP = `usage: abrkit browser-eval --player hls|shaka --traces <dir|file> [options]
 
-Plays the test stream (scripts/setup-media.sh) in headless Chromium (/usr/bin/chromium) at 1x, one
-session at a time, through a loopback server that shapes throughput to each trace, and measures
-from the <video> element. Traces are cut to the played duration.
+Plays a test stream (generated with ffmpeg on first use, see 'abrkit media') in headless Chromium
+(/usr/bin/chromium) at 1x, one session at a time, through a loopback server that shapes throughput
+to each trace, and measures from the <video> element. Traces are cut to the played duration.
 
   --player <hls|shaka>   player to drive
   --policies <list>      comma-separated: ${KNOWN.join(', ')} (default: all; 'default' = the player's own ABR)
@@ -25,7 +26,10 @@ from the <video> element. Traces are cut to the played duration.
   --repeat <n>           sessions per (policy, trace); the per-trace figures are medians (default 1)
   --rtt <ms>             round-trip time added per request (default: the trace's, else 40)
   --buffer <s>           forward buffer for every player and policy (default 30)
-  --media <dir>          stream folder (default .cache/media)
+  --stream <name>        generated test stream: ${Object.keys(TEST_STREAMS).join(', ')} (default: default)
+  --media <dir>          a generated stream's folder (with its stream.json) instead
+  --format <f>           hls | dash | hls-aes (the AES-128 copy, when the stream has one);
+                         default: hls for hls.js, dash for shaka
   --json <file>          also write {summary, perTrace} as JSON (the shape of 'abrkit eval')`;
 
 export async function run(args: string[]): Promise<void> {
@@ -40,6 +44,8 @@ export async function run(args: string[]): Promise<void> {
       rtt: { type: 'string' },
       buffer: { type: 'string' },
       media: { type: 'string' },
+      stream: { type: 'string' },
+      format: { type: 'string' },
       json: { type: 'string' },
     },
     HELP,
@@ -58,8 +64,15 @@ export async function run(args: string[]): Promise<void> {
   const repeat = Math.round(positive(values.repeat, 'repeat') ?? 1);
   const rttMs = positive(values.rtt, 'rtt');
   const bufferGoalS = positive(values.buffer, 'buffer');
+  const format = values.format;
+  if (format !== undefined && format !== 'hls' && format !== 'dash' && format !== 'hls-aes') throw new UsageError(`--format must be hls, dash or hls-aes, got '${format}'`);
+  if (format === 'dash' && player === 'hls') throw new UsageError('hls.js plays HLS only: --format hls or hls-aes');
+  if (values.media !== undefined && values.stream !== undefined) throw new UsageError('--media and --stream name the stream twice: give one');
   const traces = loadTraces(requireOption(values.traces, 'traces', HELP));
-  const result = await browserEval({ player, policies, traces, durationS: durationOption, repeat, rttMs, bufferGoalS, mediaDir: values.media ?? DEFAULT_MEDIA_DIR });
+  const streamName = values.stream ?? 'default';
+  if (!TEST_STREAMS[streamName]) throw new UsageError(`unknown --stream '${streamName}' (known: ${Object.keys(TEST_STREAMS).join(', ')})`);
+  const mediaDir = values.media ?? ensureTestStream(streamName, (line) => console.error(`browser-eval: ${line}`)).dir;
+  const result = await browserEval({ player, policies, traces, durationS: durationOption, repeat, rttMs, bufferGoalS, mediaDir, ...(format ? { format } : {}) });
   console.log(`\n${player}, ${traces.length} traces x ${repeat}, QoE_lin\n`);
   console.log(formatBrowserSummary(result));
   if (values.json) {
