@@ -78,6 +78,11 @@ function median(values: readonly number[]): number {
 }
 
 export function toSimVideo(inspected: InspectedStream, options: ToSimVideoOptions = {}): SimVideo {
+  const told = new Set<string>();
+  const warn = (message: string) => {
+    if (!told.has(message)) options.onWarning?.(message);
+    told.add(message);
+  };
   const families = codecFamilies(inspected);
   const family = options.codec ?? families[0]?.family;
   const variants = inspected.video.filter((v) => v.codecFamily === family);
@@ -87,18 +92,18 @@ export function toSimVideo(inspected: InspectedStream, options: ToSimVideoOption
     throw new AbrkitError('no-video-variants', `${inspected.manifestUrl}: no video variants`);
   }
   if (families.length > 1 && options.codec === undefined) {
-    options.onWarning?.(`several codecs (${families.map((f) => `${f.family} ${f.rungs}`).join(', ')}); the ladder keeps ${family}, choose another with the codec option`);
+    warn(`several codecs (${families.map((f) => `${f.family} ${f.rungs}`).join(', ')}); the ladder keeps ${family}, choose another with the codec option`);
   }
   const counts = variants.map((v) => v.segments.length);
   const segmentCount = Math.min(...counts);
   if (segmentCount === 0) throw new AbrkitError('no-video-variants', `${inspected.manifestUrl}: a ${family} variant has no segments`);
-  if (Math.max(...counts) !== segmentCount) options.onWarning?.(`rungs have ${Math.min(...counts)}..${Math.max(...counts)} segments; the ladder keeps the first ${segmentCount}`);
+  if (Math.max(...counts) !== segmentCount) warn(`rungs have ${Math.min(...counts)}..${Math.max(...counts)} segments; the ladder keeps the first ${segmentCount}`);
 
   const columns = variants.map((variant) => {
     const video = variant.segments.slice(0, segmentCount);
     const audio = audioFor(inspected, variant, options.audio);
     const audioBytes = audio ? audioBytesPerSegment(video, audio.segments) : video.map(() => 0);
-    if (audio && audio.segments.length !== video.length) options.onWarning?.(`audio ${audio.id} has ${audio.segments.length} segments for ${video.length} video segments; its bytes are shared out by time`);
+    if (audio && audio.segments.length !== video.length) warn(`audio ${audio.id} has ${audio.segments.length} segments for ${video.length} video segments; its bytes are shared out by time`);
     const bitrateBps = inspected.kind === 'dash' ? variant.bitrateBps + (audio?.bitrateBps ?? 0) : variant.bitrateBps;
     const rendition: Rendition = {
       id: variant.id,

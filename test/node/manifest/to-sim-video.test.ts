@@ -69,13 +69,17 @@ describe('toSimVideo', () => {
   it("DASH: the audio's bandwidth is added to each rung's; audio segments that do not line up are shared out by time", () => {
     const audio = { id: 'a', isDefault: true, bitrateBps: 64000, segments: [...segments([300, 300, 300], 1.5), ...segments([150], 1.5)], encryption: null };
     // Video 2+2+2 s; audio 1.5 s each: [0,1.5) [1.5,3) [3,4.5) [4.5,6).
-    const s = stream('dash', [variant('v', 500000, 'avc', [1000, 1000, 1000])], [audio]);
+    const s = stream('dash', [variant('v', 500000, 'avc', [1000, 1000, 1000]), variant('w', 900000, 'avc', [2000, 2000, 2000])], [audio]);
     const warnings: string[] = [];
     const video = toSimVideo(s, { onWarning: (w) => warnings.push(w) });
-    expect(video.renditions[0]!.bitrateBps).toBe(564000);
+    expect(video.renditions.map((r) => r.bitrateBps)).toEqual([564000, 964000]);
     // Segment 0 takes audio 0 and a third of audio 1; segment 1 the rest of 1 and two thirds of 2; segment 2 the rest.
-    expect(video.segmentSizesBytes).toEqual([[1000 + 300 + 100], [1000 + 200 + 200], [1000 + 100 + 150]]);
-    expect(warnings).toEqual(['audio a has 4 segments for 3 video segments; its bytes are shared out by time']);
+    expect(video.segmentSizesBytes).toEqual([
+      [1000 + 300 + 100, 2000 + 300 + 100],
+      [1000 + 200 + 200, 2000 + 200 + 200],
+      [1000 + 100 + 150, 2000 + 100 + 150],
+    ]);
+    expect(warnings).toEqual(['audio a has 4 segments for 3 video segments; its bytes are shared out by time']); // once, not per rung
   });
 
   it('rungs with different segment counts keep the shortest, and say so', () => {
