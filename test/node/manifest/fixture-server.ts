@@ -16,6 +16,8 @@ export interface FixtureServerOptions {
   readonly hideLength?: boolean;
   /** A body of this many bytes for a path with no file (undefined: 404). */
   readonly madeUpSize?: (path: string) => number | undefined;
+  /** Paths answered with a 302 to another path. */
+  readonly redirects?: Readonly<Record<string, string>>;
   /** Hold each answer this long (default 0), so that requests overlap. */
   readonly delayMs?: number;
 }
@@ -46,6 +48,12 @@ export async function startFixtureServer(root: string, options: FixtureServerOpt
   async function answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     requests.push({ method: req.method ?? 'GET', path, ...(req.headers.range ? { range: req.headers.range } : {}) });
+    const to = options.redirects?.[path];
+    if (to !== undefined) {
+      res.writeHead(302, { location: to });
+      res.end();
+      return;
+    }
     const status = /^\/status\/(\d{3})\//.exec(path);
     if (status) {
       res.statusCode = Number(status[1]);

@@ -132,6 +132,15 @@ describe('inspectStream over HTTP (127.0.0.1)', () => {
     expect(server.requests.filter((r) => r.path.endsWith('.mp4'))).toEqual([{ method: 'GET', path: '/dash/sidx-video.mp4', range: 'bytes=812-887' }]);
   });
 
+  it('a redirected manifest: relative URIs resolve against where it was found', async () => {
+    const moved = await startFixtureServer(FIXTURES, { redirects: { '/old/place/master.m3u8': '/hls-key/master.m3u8' } });
+    const stream = await inspectStream(`${moved.origin}/old/place/master.m3u8`);
+    expect(stream.manifestUrl).toBe(`${moved.origin}/hls-key/master.m3u8`);
+    expect(stream.video[0]!.segments[0]!.url).toBe(`${moved.origin}/hls-key/low/seg0.m4s`);
+    expect(stream.video[0]!.segments.map((s) => s.sizeBytes)).toEqual([1128, 1316, 940, 752]);
+    await moved.close();
+  });
+
   it('at most `concurrency` requests in flight', async () => {
     const most = async (concurrency?: number) => {
       const slow = await startFixtureServer(FIXTURES, { madeUpSize, delayMs: 20 });
