@@ -171,13 +171,18 @@ function inherited(levels: readonly XmlElement[], name: string): XmlElement | nu
   return { ...inner, attributes, children };
 }
 
+const SEGMENT_KINDS = ['SegmentTemplate', 'SegmentList', 'SegmentBase'] as const;
+
 function segmentsOf(levels: readonly XmlElement[], ctx: SegmentContext): SegmentInfo {
   const rep = levels[levels.length - 1]!;
-  const template = inherited(levels, 'SegmentTemplate');
+  // The innermost level that says how it is segmented decides the kind; outer levels of that kind lend attributes.
+  const innermost = [...levels].reverse().find((level) => SEGMENT_KINDS.some((kind) => childNamed(level, kind)));
+  const kind = innermost ? SEGMENT_KINDS.find((k) => childNamed(innermost, k)) : undefined;
+  const template = kind === 'SegmentTemplate' ? inherited(levels, 'SegmentTemplate') : null;
   if (template) return fromTemplate(template, ctx);
-  const list = inherited(levels, 'SegmentList');
+  const list = kind === 'SegmentList' ? inherited(levels, 'SegmentList') : null;
   if (list) return fromList(list, ctx);
-  const segmentBase = inherited(levels, 'SegmentBase');
+  const segmentBase = kind === 'SegmentBase' ? inherited(levels, 'SegmentBase') : null;
   if (segmentBase?.attributes.indexRange) {
     const init = childNamed(segmentBase, 'Initialization');
     return {
@@ -235,7 +240,8 @@ function timing(element: XmlElement, ctx: SegmentContext): Timed[] {
   const out: Timed[] = [];
   if (timeline) {
     const entries = childrenNamed(timeline, 'S');
-    let time = offset;
+    // A first S without @t starts at 0; each later one where the previous ended.
+    let time = 0;
     entries.forEach((s, i) => {
       if (s.attributes.t !== undefined) time = Number(s.attributes.t);
       const d = Number(s.attributes.d);

@@ -21,7 +21,8 @@ function cli(args: string[]): Promise<{ status: number | null; stdout: string; s
   });
 }
 
-describe('abrkit eval --manifest', () => {
+// Each case starts the CLI (tsx) a few times: seconds each on a busy machine.
+describe('abrkit eval --manifest', { timeout: 60_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'abrkit-eval-manifest-'));
   let server: FixtureServer;
   beforeAll(async () => {
@@ -73,6 +74,20 @@ describe('abrkit eval --manifest', () => {
     const cached = /cached in (\S+)/.exec(other.stdout)?.[1];
     expect(cached).toMatch(/\/\.cache\/manifests\/[0-9a-f]{16}\.json$/);
     expect(existsSync(cached!)).toBe(true);
+  });
+
+  it('runs from the built package (dist/cli.js), not only from the sources', async () => {
+    const built = join(root, 'dist/cli.js');
+    expect(existsSync(built), 'dist/cli.js is missing: npm run build first (scripts/test.sh builds before the unit tests)').toBe(true);
+    const run = await new Promise<{ status: number | null; stdout: string }>((done) => {
+      const child = spawn(process.execPath, [built, 'eval', '--manifest', join(FIXTURES, 'dash/base.mpd'), '--manifest-cache', join(dir, 'built.json'), '--policies', 'rate']);
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.on('close', (status) => done({ status, stdout }));
+    });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('dash, 1 avc rung 20 kbit/s, 3 segments of 2 s; inspected in');
+    expect(parseAbrkitLadder(readFileSync(join(dir, 'built.json'), 'utf8'), 'built.json').segmentSizesBytes).toEqual([[1443], [771], [1040]]);
   });
 
   it('bad input: a usage error for --manifest with --video, typed errors without a stack trace', async () => {

@@ -38,7 +38,8 @@ const filesLike = (folder: string, re: RegExp) =>
     .sort()
     .map((name) => statSync(join(dir, folder, name)).size);
 
-describe('inspectStream on the generated test stream', () => {
+// Each case reads 6 rungs' playlists and sizes (HEAD over loopback for http): generous on a busy machine.
+describe('inspectStream on the generated test stream', { timeout: 30_000 }, () => {
   for (const where of ['disk', 'http'] as const) {
     const source = (path: string) => (where === 'disk' ? join(dir, path) : `${server.origin}/${path}`);
 

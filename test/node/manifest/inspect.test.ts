@@ -178,7 +178,8 @@ describe('inspectStream over HTTP (127.0.0.1)', () => {
     await noSegments.close();
   });
 
-  it('typed errors: connection refused, timeout, DNS', async () => {
+  // Up to 3.5 s of deliberate timeouts below.
+  it('typed errors: connection refused, timeout, DNS', { timeout: 20_000 }, async () => {
     const port = await new Promise<number>((done) => {
       const probe = createServer().listen(0, '127.0.0.1', () => {
         const { port } = probe.address() as { port: number };

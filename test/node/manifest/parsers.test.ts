@@ -168,6 +168,20 @@ describe('DASH MPD', () => {
     ]);
   });
 
+  it("the innermost level's kind of segment information wins; a first S without @t starts at 0", () => {
+    const text = `<MPD mediaPresentationDuration="PT4S"><Period><AdaptationSet contentType="video">
+      <SegmentTemplate timescale="1" duration="2" media="$Number$.m4s"/>
+      <Representation id="t" bandwidth="1"/>
+      <Representation id="b" bandwidth="2"><BaseURL>b.mp4</BaseURL><SegmentBase indexRange="10-20"/></Representation>
+      <Representation id="s" bandwidth="3"><SegmentTemplate presentationTimeOffset="100" media="$Time$.m4s"><SegmentTimeline><S d="2" r="1"/></SegmentTimeline></SegmentTemplate></Representation>
+      </AdaptationSet></Period></MPD>`;
+    const [t, b, s] = parseMpd(text, url).representations;
+    expect(t!.segments.map((x) => x.url.split('/').pop())).toEqual(['1.m4s', '2.m4s']);
+    expect(b!.index).toEqual({ url: 'http://cdn.example/vod/b.mp4', byteRange: { offset: 10, length: 11 } });
+    expect(b!.segments).toEqual([]);
+    expect(s!.segments.map((x) => x.url.split('/').pop())).toEqual(['0.m4s', '2.m4s']);
+  });
+
   it('SegmentList with mediaRange (ffmpeg single-file output)', () => {
     const mpd = parseMpd(read('dash/list.mpd'), url);
     const rep = mpd.representations[0]!;
