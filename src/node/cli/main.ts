@@ -12,6 +12,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args
   traces: { summary: 'traces synth: write seeded synthetic traces', load: () => import('./commands/traces.js') },
   'browser-eval': { summary: 'play policies in real Chromium (hls.js or shaka) over shaped traces', load: () => import('./commands/browser-eval.js') },
   collect: { summary: 'reference telemetry collector (POST /v1/events, NDJSON, deduplicated)', load: () => import('./commands/collect.js') },
+  report: { summary: 'per-arm QoE of an experiment with bootstrap CIs (NDJSON folder or ClickHouse)', load: () => import('./commands/report.js') },
   telemetry: { summary: 'telemetry to-traces: rebuild network traces from an NDJSON export', load: () => import('./commands/telemetry.js') },
   train: { summary: 'train dqn: train the DQN policy in the simulator', load: () => import('./commands/train.js') },
   media: { summary: 'generate a test stream (ffmpeg): the default one, or uhd (8 rungs to 16 Mbit/s, H.264 + VP9, AES-128)', load: () => import('./commands/media.js') },
