@@ -22,6 +22,13 @@ export { CHROMIUM_ARGS, CHROMIUM_PATH, chromiumLaunchOptions } from './node/harn
 export { loadPage, resolvePlayerBuild, requirePlayerBuild, type PageName, type PlayerBuild, type PlayerPackage } from './node/pages.js';
 
 export { startCollector, COLLECTOR_DEFAULTS, type Collector, type CollectorOptions, type CollectorStats } from './node/collector/server.js';
+export { createClickHouseClient, sqlString, type ClickHouseClient, type ClickHouseOptions } from './node/collector/clickhouse-http.js';
+export { openClickHouseSink, schemaStatements, EVENTS_TABLE, BATCHES_TABLE, isoDate } from './node/collector/clickhouse-sink.js';
+export { ndjsonEvents, ndjsonFiles, clickhouseEvents, clickhouseEventsSql, type EventFilter } from './node/collector/read-events.js';
+export { createRateLimiter, type RateLimit, type RateLimiter } from './node/collector/security.js';
+export { sessionQoe, sessionsFrom, type SessionQoe } from './node/report/sessions.js';
+export { armFigures, reportArms, formatArmReport, quantile, METRICS, REPORT_DEFAULTS, type ArmReport, type ArmFigures, type Interval, type MetricId, type ReportOptions } from './node/report/arms.js';
+export { htmlReport, type HtmlReportInput } from './node/report/html.js';
 export { startDemoServer, DEFAULT_DEMO_PORT, type DemoServer, type DemoServerOptions } from './node/demo/server.js';
 
 export { createRolloutTrainer, type RolloutTrainer, type RolloutCheckpoint, type RolloutResume } from './node/train/rollout-trainer.js';

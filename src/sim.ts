@@ -28,3 +28,5 @@ export { evaluateViewers, summarizeViewerSessions } from './sim/viewer-eval.js';
 export type { ViewerEvalOptions, ViewerEvalResult, ViewerSummary, ViewerSaving } from './sim/viewer-eval.js';
 export { engagementSessionsFromTelemetry, engagementSessionsFromViewers, engagementRows } from './sim/engagement-data.js';
 export type { EngagementSession, EngagementMark, EngagementRow } from './sim/engagement-data.js';
+export { recordSimulatedSession } from './sim/session-telemetry.js';
+export type { RecordedSessionOptions } from './sim/session-telemetry.js';
