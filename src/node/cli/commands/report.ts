@@ -5,7 +5,8 @@
 import { writeFileSync } from 'node:fs';
 import { intOption, parseCommandArgs, UsageError } from '../args.js';
 import { createClickHouseClient } from '../../collector/clickhouse-http.js';
-import { checkDay, clickhouseEvents, ndjsonEvents, ndjsonFiles, type EventFilter } from '../../collector/read-events.js';
+import { clickhouseEvents, ndjsonEvents, ndjsonFiles, type EventFilter } from '../../collector/read-events.js';
+import { eventFilter } from '../store-source.js';
 import { sessionsFrom } from '../../report/sessions.js';
 import { formatArmReport, reportArms, REPORT_DEFAULTS } from '../../report/arms.js';
 import { htmlReport } from '../../report/html.js';
@@ -73,19 +74,6 @@ export async function run(args: string[]): Promise<void> {
     writeFileSync(values.json, JSON.stringify({ source: description, reports }, null, 2));
     console.log(`wrote ${values.json}`);
   }
-}
-
-/** --exp, --arms, --from, --to as a filter (shared with telemetry to-traces and train). */
-export function eventFilter(values: { exp?: string; arms?: string; arm?: string; from?: string; to?: string }): EventFilter {
-  checkDay(values.from, '--from');
-  checkDay(values.to, '--to');
-  const arms = (values.arms ?? values.arm)?.split(',').map((a) => a.trim()).filter(Boolean);
-  return {
-    ...(values.exp !== undefined ? { exp: values.exp } : {}),
-    ...(arms ? { arms } : {}),
-    ...(values.from !== undefined ? { fromDay: values.from } : {}),
-    ...(values.to !== undefined ? { toDay: values.to } : {}),
-  };
 }
 
 function describeFilter(f: EventFilter): string {

@@ -20,6 +20,8 @@ train dqn:
   --telemetry <files>    NDJSON telemetry exports (browser exports or collector files): each session's
                          downloads become a trace (as in 'abrkit telemetry to-traces'), trained on as one
                          more trace set beside --traces (which may then be omitted)
+  --clickhouse <url>     also (or instead) train on the sessions in the collector's ClickHouse, with
+                         --database (default abrkit), --exp, --arm, --from/--to YYYY-MM-DD (also for train regression)
   --traces <dirs>        training trace folders, comma-separated (episodes pick a folder uniformly, then a trace)
   --video <path>         training video (Pensieve video_size_N folder or JSON ladder)
   --out <dir>            writes checkpoint.json (resumable, every --checkpoint-every episodes),

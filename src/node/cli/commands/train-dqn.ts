@@ -9,6 +9,8 @@ import { demonstrationPlan } from '../../train/plans.js';
 import { type Demonstration } from '../../train/data.js';
 import { encodeModel } from '../../../learned/model.js';
 import { HELP, heldIn, telemetryTraces } from './train-common.js';
+import { STORE_ARGS, storeTelemetryText } from '../store-source.js';
+import { tracesFromTelemetry } from '../../../sim/telemetry-traces.js';
 
 /** `train dqn` (the Double DQN method): see HELP in train-common.ts. */
 export async function trainDqn(rest: string[]): Promise<void> {
@@ -30,15 +32,22 @@ export async function trainDqn(rest: string[]): Promise<void> {
       'learning-rate': { type: 'string' },
       telemetry: { type: 'string' },
       method: { type: 'string' },
+      ...STORE_ARGS,
     },
     HELP,
   );
   choiceOption(values.method, 'method', ['dqn', 'rollout'] as const, 'dqn');
-  const traceSets = (values.telemetry === undefined ? requireOption(values.traces, 'traces', HELP) : (values.traces ?? ''))
+  const fromStore = await storeTelemetryText(values);
+  const traceSets = (values.telemetry === undefined && !fromStore ? requireOption(values.traces, 'traces', HELP) : (values.traces ?? ''))
     .split(',')
     .filter(Boolean)
     .map((dir) => loadTraces(dir));
   if (values.telemetry !== undefined) traceSets.push(telemetryTraces(values.telemetry));
+  if (fromStore) {
+    const traces = tracesFromTelemetry(fromStore.text, fromStore.name).map((s) => s.trace);
+    if (traces.length === 0) throw new UsageError(`--clickhouse: no session with downloads in ${fromStore.name} for that query`);
+    traceSets.push(traces);
+  }
   const video = loadVideo(requireOption(values.video, 'video', HELP));
   const out = requireOption(values.out, 'out', HELP);
   const seed = intOption(values.seed, 'seed', 1);

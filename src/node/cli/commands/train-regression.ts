@@ -12,12 +12,15 @@ import { createThroughputRegressor, type RegressorState } from '../../../learned
 import { fitRegressor } from '../../../learned/regressor-fit.js';
 import { DEFAULT_DQN_MODEL } from '../../../learned/model/default-model.js';
 import { HELP } from './train-common.js';
+import { STORE_ARGS, storeTelemetryText } from '../store-source.js';
 
 export async function trainRegression(args: string[]): Promise<void> {
-  const { values } = parseCommandArgs(args, { telemetry: { type: 'string' }, out: { type: 'string' }, refit: { type: 'boolean' } }, HELP);
-  const files = requireOption(values.telemetry, 'telemetry', HELP).split(',').filter(Boolean);
+  const { values } = parseCommandArgs(args, { telemetry: { type: 'string' }, out: { type: 'string' }, refit: { type: 'boolean' }, ...STORE_ARGS }, HELP);
+  const fromStore = await storeTelemetryText(values);
+  const files = (fromStore ? (values.telemetry ?? '') : requireOption(values.telemetry, 'telemetry', HELP)).split(',').filter(Boolean);
   const out = requireOption(values.out, 'out', HELP);
-  const sessions = files.flatMap((file) => samplesFromTelemetry(readFileSync(file, 'utf8'), file)).filter((s) => s.length > 1);
+  const sessions = [...files.flatMap((file) => samplesFromTelemetry(readFileSync(file, 'utf8'), file)), ...(fromStore ? samplesFromTelemetry(fromStore.text, fromStore.name) : [])].filter((s) => s.length > 1);
+  if (fromStore) files.push(fromStore.name);
   const downloads = sessions.reduce((n, s) => n + s.length, 0);
   if (sessions.length === 0) throw new UsageError(`--telemetry: no session with two or more completed downloads in ${files.join(', ')}`);
   const shipped = DEFAULT_DQN_MODEL.regressor;
