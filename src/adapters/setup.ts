@@ -12,6 +12,8 @@ import { createAbandonRule } from '../core/abandon.js';
 import { warmUp, type WarmUpTarget } from '../core/warm-up.js';
 import { invalidOptions } from '../core/errors.js';
 import { withStallGuard, type StallGuardOptions } from '../policies/stall-guard.js';
+import { withSwitchHysteresis, type DroppedFramesOptions } from '../policies/parity.js';
+import type { CapToPlayerSizeOptions } from './player-limits.js';
 import type { CodecChoice, CodecFamily } from './codecs.js';
 import { createNamedEstimator, createNamedPolicy as createSharedNamedPolicy, POLICY_NAMES, type EstimatorName, type PolicyName } from '../policies/named.js';
 
@@ -83,6 +85,32 @@ export interface AdapterOptions {
   readonly codecPreference?: readonly CodecFamily[];
   /** Called once per session when the ladder had several codecs, with the family chosen and why. */
   readonly onCodecChoice?: (choice: CodecChoice) => void;
+  /**
+   * Never fetch a rendition larger than the video element in device pixels (the smallest one that
+   * covers `clientWidth x clientHeight x devicePixelRatio`). Default: what the player is configured
+   * to do, which is off in both (hls.js `capLevelToPlayerSize` with its `maxDevicePixelRatio`, shaka
+   * `abr.restrictToElementSize` with `abr.ignoreDevicePixelRatio`).
+   */
+  readonly capToPlayerSize?: boolean | CapToPlayerSizeOptions;
+  /**
+   * Ban a rung, and those above it, for a while when it drops too many frames
+   * (`video.getVideoPlaybackQuality()`). Default: as the player is configured: on in shaka
+   * (`abr.droppedFrames`, with its `droppedFramesThreshold` 15% and `droppedFramesBanDuration` 30 s),
+   * off in hls.js (`capLevelOnFPSDrop`, with its `fpsDroppedMonitoringThreshold`).
+   */
+  readonly droppedFrames?: boolean | Partial<DroppedFramesOptions>;
+  /**
+   * No switch up within this many ms of the last switch (switches down always go through); 0 or
+   * unset: off. In the simulator an 8 s interval cut RobustMPC's switches by a third and cost QoE
+   * (notes/viewer.md), so it is off by default.
+   */
+  readonly minSwitchUpIntervalMs?: number;
+  /**
+   * A download faster than this (or one the player says came from its cache) never raises the
+   * estimate: it is kept only when slower than the current estimate. Default: 10 ms (the core's
+   * cache-hit filter, dash.js's threshold), or shaka's `abr.cacheLoadThreshold` when that is larger.
+   */
+  readonly cacheHitMaxDurationMs?: number;
 }
 
 export const ADAPTER_DEFAULTS = Object.freeze({ policy: 'bola' as AdapterPolicyName, warmUpDecisions: 200 });
@@ -134,7 +162,16 @@ export function createAdapterCore(options: AdapterOptions, initialLadder: Ladder
   if (guardOption !== undefined && typeof guardOption !== 'boolean' && (typeof guardOption !== 'object' || guardOption === null)) {
     throw invalidOptions('adapter', 'stallGuard must be a boolean or an options object');
   }
-  const guard = guardOption ? (p: AbrPolicy) => withStallGuard(p, guardOption === true ? {} : guardOption) : null;
+  const intervalMs = options.minSwitchUpIntervalMs ?? 0;
+  if (!(intervalMs >= 0 && Number.isFinite(intervalMs))) throw invalidOptions('adapter', `minSwitchUpIntervalMs must be a number of ms >= 0, got ${intervalMs}`);
+  // Hysteresis outside the stall guard: it only ever holds a rung the guarded policy moved up from.
+  const guard =
+    guardOption || intervalMs > 0
+      ? (p: AbrPolicy) => {
+          const guarded = guardOption ? withStallGuard(p, guardOption === true ? {} : guardOption) : p;
+          return intervalMs > 0 ? withSwitchHysteresis(guarded, { minSwitchIntervalMs: intervalMs }) : guarded;
+        }
+      : null;
   let policy: AbrPolicy;
   let estimator = options.estimator;
   let warmedUp = Promise.resolve();

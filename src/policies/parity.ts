@@ -3,6 +3,7 @@
  * player's size, ban rungs that drop frames, and switch hysteresis around any policy.
  */
 import type { AbrPolicy } from '../core/policy.js';
+import type { Decision } from '../core/decision.js';
 import type { Ladder } from '../core/ladder.js';
 import { invalidOptions } from '../core/errors.js';
 
@@ -120,11 +121,19 @@ export function withSwitchHysteresis(policy: AbrPolicy, options: Partial<SwitchH
         if (lastRung !== null && held !== null) lastSwitchMs = context.nowMs;
         lastRung = held;
       }
-      if (held === null || proposed.rungIndex <= held) return proposed;
+      // A switch counts from the decision that makes it, not from when the next decision sees it delivered.
+      const switching = (decision: Decision): Decision => {
+        if (held !== null && decision.rungIndex !== held) {
+          lastSwitchMs = context.nowMs;
+          lastRung = decision.rungIndex;
+        }
+        return decision;
+      };
+      if (held === null || proposed.rungIndex <= held) return switching(proposed);
       const rs = context.ladder.renditions;
       const tooSoon = context.nowMs - lastSwitchMs < o.minSwitchIntervalMs;
       const tooSmall = rs[proposed.rungIndex]!.bitrateBps < rs[held]!.bitrateBps * o.minUpRatio;
-      if (!tooSoon && !tooSmall) return proposed;
+      if (!tooSoon && !tooSmall) return switching(proposed);
       const rung = Math.min(Math.max(held, context.minRungIndex), context.maxRungIndex);
       return { rungIndex: rung, reason: { kind: 'hysteresis', proposed, sinceSwitchMs: context.nowMs - lastSwitchMs } };
     },

@@ -65,14 +65,20 @@ describe('switch hysteresis', () => {
     const h = withSwitchHysteresis(policy, { minSwitchIntervalMs: 8_000 });
     wanted = 1;
     expect(h.decide(context(null, 0)).rungIndex).toBe(1);
-    expect(h.decide(context(0, 1_000)).rungIndex).toBe(1); // no switch seen yet: free to go up
+    expect(h.decide(context(0, 1_000)).rungIndex).toBe(1); // no switch yet: free to go up; this decision switches 0 -> 1
     wanted = 3;
-    const held = h.decide(context(1, 2_000)); // the player just switched 0 -> 1 at 2 s
-    expect(held).toMatchObject({ rungIndex: 1, reason: { kind: 'hysteresis', proposed: { rungIndex: 3 }, sinceSwitchMs: 0 } });
-    expect(h.decide(context(1, 9_999)).rungIndex).toBe(1);
-    expect(h.decide(context(1, 10_000)).rungIndex).toBe(3);
+    const held = h.decide(context(1, 2_000)); // 1 s after that switch
+    expect(held).toMatchObject({ rungIndex: 1, reason: { kind: 'hysteresis', proposed: { rungIndex: 3 }, sinceSwitchMs: 1_000 } });
+    expect(h.decide(context(1, 8_999)).rungIndex).toBe(1);
+    expect(h.decide(context(1, 9_000)).rungIndex).toBe(3);
     wanted = 0;
-    expect(h.decide(context(3, 10_500)).rungIndex).toBe(0); // down at once
+    expect(h.decide(context(3, 9_500)).rungIndex).toBe(0); // down at once
+    wanted = 2;
+    expect(h.decide(context(0, 12_000)).rungIndex).toBe(0); // the switch down counts too
+    // A rung the player delivered that abrkit did not choose (an abandonment) counts as a switch when seen.
+    expect(h.decide(context(1, 17_600)).rungIndex).toBe(1);
+    expect(h.decide(context(1, 25_599)).rungIndex).toBe(1);
+    expect(h.decide(context(1, 25_600)).rungIndex).toBe(2);
   });
 
   it('can demand a minimum step up, and rejects bad options', () => {

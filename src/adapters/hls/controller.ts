@@ -3,40 +3,23 @@
  * core.
  */
 import type Hls from 'hls.js';
-import type { AbrComponentAPI, Fragment, Part, FragLoadedData, FragLoadingData, LevelLoadedData, LoaderStats } from 'hls.js';
+import type { AbrComponentAPI, Fragment, Part, FragLoadedData, FragLoadingData, LevelLoadedData } from 'hls.js';
 import type { DownloadSample } from '../../core/sample.js';
-import { sampleThroughputBps } from '../../core/sample.js';
 import { AbrkitError } from '../../core/errors.js';
 import { ladderFromBitrates } from '../../core/ladder.js';
 import { CodecLock } from '../codec-lock.js';
 import { createAdapterCore, mapLadder, rungBounds, type AdapterCore, type AdapterOptions, type LadderMapping } from '../setup.js';
+import { PlayerLimits, resolveParity, CORE_CACHE_HIT_MS } from '../player-limits.js';
+import { createEstimatorView, isMainMedia, sampleFromStats, TtfbWindow, type HlsBandwidthEstimatorView } from './samples.js';
+
+export type { HlsBandwidthEstimatorView } from './samples.js';
 
 /** HLS target duration to assume until a media playlist is loaded (the 6 s Apple recommends). */
 const UNKNOWN_SEGMENT_DURATION_S = 6;
 /** How often a download in flight is checked for abandonment (hls.js's own abandon timer uses 100 ms). */
 const ABANDON_CHECK_INTERVAL_MS = 100;
-/** Time-to-first-byte samples averaged for `bwEstimator.getEstimateTTFB()`. */
-const TTFB_WINDOW = 5;
-/** Time to first byte assumed before any was measured (hls.js's estimator assumes 100 ms too). */
-const DEFAULT_TTFB_MS = 100;
 /** hls.js's own default when `abrEwmaDefaultEstimate` is not configured (bit/s). */
 const FALLBACK_DEFAULT_ESTIMATE_BPS = 500_000;
-
-/**
- * The part of hls.js's `EwmaBandWidthEstimator` that hls.js reads from an ABR controller
- * (`hls.bandwidthEstimate`, `hls.ttfbEstimate`, `hls.abrEwmaDefaultEstimate`), answered from the core.
- */
-export interface HlsBandwidthEstimatorView {
-  getEstimate(): number;
-  getEstimateTTFB(): number;
-  canEstimate(): boolean;
-  readonly defaultEstimate: number;
-  /** Present for callers that feed hls.js estimators directly; samples go to the core estimator. */
-  sample(durationMs: number, numBytes: number): void;
-  sampleTTFB(ttfbMs: number): void;
-  update(slow: number, fast: number): void;
-  destroy(): void;
-}
 
 interface CachedDecision {
   readonly epoch: number;
@@ -65,7 +48,8 @@ export class AbrkitHlsController implements Omit<AbrComponentAPI, 'bwEstimator'>
   #forcedLevel = -1;
   #lastLoadedLevel = -1;
   #lastLoadedSn = -1;
-  #ttfbsMs: number[] = [];
+  readonly #ttfbs = new TtfbWindow();
+  readonly #limits: PlayerLimits;
   #defaultEstimateBps: number;
   #inFlight: { frag: Fragment; part: Part | null } | null = null;
   #timer: ReturnType<typeof setInterval> | null = null;
@@ -84,7 +68,11 @@ export class AbrkitHlsController implements Omit<AbrComponentAPI, 'bwEstimator'>
     // hls.js builds its ABR controller before its level controller: levels are unknown until MANIFEST_PARSED.
     this.#mapping = mapLadder([], UNKNOWN_SEGMENT_DURATION_S);
     this.#core = createAdapterCore(options, ladderFromBitrates([1], UNKNOWN_SEGMENT_DURATION_S));
-    this.bwEstimator = this.#createEstimatorView();
+    this.bwEstimator = createEstimatorView(this.#core, this.#ttfbs, () => this.#defaultEstimateBps);
+    const fpsDrop = hls.config.capLevelOnFPSDrop ? { maxDroppedRatio: hls.config.fpsDroppedMonitoringThreshold } : false;
+    this.#limits = new PlayerLimits(
+      resolveParity(options, { capToPlayerSize: hls.config.capLevelToPlayerSize ?? false, maxDevicePixelRatio: hls.config.maxDevicePixelRatio ?? Infinity, droppedFrames: fpsDrop, cacheHitMaxDurationMs: CORE_CACHE_HIT_MS }),
+    );
     const events = (hls.constructor as typeof Hls).Events;
     hls.on(events.MANIFEST_LOADING, this.#onManifestLoading);
     hls.on(events.MANIFEST_PARSED, this.#onLevelsChanged);
@@ -125,7 +113,7 @@ export class AbrkitHlsController implements Omit<AbrComponentAPI, 'bwEstimator'>
   resetEstimator(abrEwmaDefaultEstimate?: number): void {
     if (abrEwmaDefaultEstimate !== undefined && abrEwmaDefaultEstimate > 0) this.#defaultEstimateBps = abrEwmaDefaultEstimate;
     this.#core.controller.estimator.reset();
-    this.#ttfbsMs = [];
+    this.#ttfbs.reset();
     this.#cached = null;
   }
 
@@ -161,6 +149,8 @@ export class AbrkitHlsController implements Omit<AbrComponentAPI, 'bwEstimator'>
       segmentsRemaining = Math.max(1, details.endSN - next + 1);
     }
     const media = this.#hls.media;
+    const playing = this.#hls.currentLevel;
+    const capped = this.#limits.maxRungIndex(mapping.ladder, media as HTMLVideoElement | null, playing >= 0 ? (mapping.rungOf[playing] ?? null) : null, this.#core.clock.nowMs());
     const decision = this.#core.controller.decide({
       segmentIndex: this.#epoch,
       segmentsRemaining,
@@ -169,7 +159,7 @@ export class AbrkitHlsController implements Omit<AbrComponentAPI, 'bwEstimator'>
       playbackRate: media && media.playbackRate > 0 ? media.playbackRate : 1,
       isLive,
       minRungIndex: bounds.min,
-      maxRungIndex: bounds.max,
+      maxRungIndex: Math.max(bounds.min, Math.min(bounds.max, capped)),
     });
     const level = mapping.playerIndexOf[decision.rungIndex] ?? minAutoLevel;
     this.#cached = { epoch: this.#epoch, minLevel: minAutoLevel, maxLevel: maxAutoLevel, level };
@@ -237,6 +227,7 @@ export class AbrkitHlsController implements Omit<AbrComponentAPI, 'bwEstimator'>
     this.#lastLoadedSn = -1;
     this.#epoch = 0;
     this.#codecs.reset();
+    this.#limits.reset();
     this.#core.controller.reset();
   };
 
@@ -257,12 +248,9 @@ export class AbrkitHlsController implements Omit<AbrComponentAPI, 'bwEstimator'>
     const stats = part ? part.stats : frag.stats;
     const sample = sampleFromStats(stats, frag.level, this.#mapping);
     if (sample) {
-      this.#core.controller.addSample(sample);
+      if (this.#limits.acceptSample(sample, this.#core.controller.prediction()?.throughputBps ?? null)) this.#core.controller.addSample(sample);
       this.#reportSegment(frag, part, sample);
-      if (sample.ttfbMs > 0) {
-        this.#ttfbsMs.push(sample.ttfbMs);
-        if (this.#ttfbsMs.length > TTFB_WINDOW) this.#ttfbsMs.shift();
-      }
+      this.#ttfbs.add(sample.ttfbMs);
     }
     // A bitrate-test fragment is measured but never played; it does not count as the previous rung.
     if (!frag.bitrateTest) {
@@ -365,49 +353,6 @@ export class AbrkitHlsController implements Omit<AbrComponentAPI, 'bwEstimator'>
     this.#timer = null;
   }
 
-  #createEstimatorView(): HlsBandwidthEstimatorView {
-    const core = this.#core;
-    const defaultEstimateBps = () => this.#defaultEstimateBps;
-    const view: HlsBandwidthEstimatorView = {
-      getEstimate: () => core.controller.prediction()?.throughputBps ?? this.#defaultEstimateBps,
-      getEstimateTTFB: () => {
-        const ttfbs = this.#ttfbsMs;
-        if (ttfbs.length === 0) return DEFAULT_TTFB_MS;
-        return ttfbs.reduce((sum, t) => sum + t, 0) / ttfbs.length;
-      },
-      canEstimate: () => core.controller.prediction() !== null,
-      get defaultEstimate() {
-        return defaultEstimateBps();
-      },
-      sample: (durationMs, numBytes) => {
-        const endMs = core.clock.nowMs();
-        core.controller.addSample({ bytes: numBytes, durationMs, ttfbMs: 0, startMs: endMs - durationMs, endMs });
-      },
-      sampleTTFB: () => undefined,
-      update: () => undefined,
-      destroy: () => undefined,
-    };
-    return view;
-  }
-}
-
-function isMainMedia(frag: Fragment): boolean {
-  return String(frag.type) === 'main' && frag.sn !== 'initSegment';
-}
-
-/** A sample from hls.js loader stats: request start to last byte, with the time to first byte. */
-function sampleFromStats(stats: LoaderStats, level: number, mapping: LadderMapping): DownloadSample | null {
-  const { start, first, end } = stats.loading;
-  if (!(end > start) || stats.aborted) return null;
-  const sample: DownloadSample = {
-    bytes: stats.loaded,
-    durationMs: end - start,
-    ttfbMs: first >= start ? first - start : 0,
-    startMs: start,
-    endMs: end,
-    ...(mapping.rungOf[level] !== undefined ? { rungIndex: mapping.rungOf[level] } : {}),
-  };
-  return Number.isFinite(sampleThroughputBps(sample)) ? sample : null;
 }
 
 /** Checks a value is an hls.js instance closely enough to drive, before playback starts. */

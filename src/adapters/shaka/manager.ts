@@ -7,9 +7,12 @@ import type { DownloadSample } from '../../core/sample.js';
 import { CodecLock } from '../codec-lock.js';
 import { createAdapterCore, mapLadder, type AdapterCore, type AdapterOptions, type LadderMapping } from '../setup.js';
 import { ladderFromBitrates } from '../../core/ladder.js';
+import { PlayerLimits, resolveParity } from '../player-limits.js';
+import { isPlayable, meetsRestrictions, SHAKA_PARITY_DEFAULTS, shakaParityDefaults } from './config.js';
+
+export { meetsRestrictions } from './config.js';
 
 type Variant = shaka.extern.Variant;
-type Restrictions = shaka.extern.Restrictions;
 type AbrConfiguration = shaka.extern.AbrConfiguration;
 type Request = shaka.extern.Request;
 type RequestContext = shaka.extern.RequestContext;
@@ -88,6 +91,9 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
   #lastRungIndex: number | null = null;
   #segmentIndex = 0;
   #inFlight = new Map<string, RequestAggregate>();
+  /** Requests shaka's `downloadcompleted` said were served from its cache. */
+  #fromCache = new WeakSet<Request>();
+  #limits: PlayerLimits;
   readonly #codecs: CodecLock;
 
   constructor(options: ShakaAbrOptions = {}) {
@@ -100,6 +106,7 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
       onChange: () => this.#rebuildLadder(),
     });
     this.#core = createAdapterCore(options, ladderFromBitrates([1], UNKNOWN_SEGMENT_DURATION_S));
+    this.#limits = new PlayerLimits(resolveParity(options, SHAKA_PARITY_DEFAULTS));
     options.player?.addEventListener('downloadcompleted', this.#onDownloadCompleted);
   }
 
@@ -123,6 +130,7 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
     this.#segmentIndex = 0;
     this.#choicePending = false;
     this.#codecs.reset();
+    this.#limits.reset();
   }
 
   release(): void {
@@ -133,6 +141,7 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
 
   configure(config: AbrConfiguration): void {
     this.#config = config;
+    this.#limits = new PlayerLimits(resolveParity(this.#options, shakaParityDefaults(config)));
   }
 
   enable(): void {
@@ -238,6 +247,7 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
    */
   #onDownloadCompleted = (event: Event): void => {
     const { requestType, request, context, response } = event as unknown as DownloadCompletedEvent;
+    if (response?.fromCache && request) this.#fromCache.add(request);
     if (requestType !== SEGMENT_REQUEST_TYPE || !request || context?.type === INIT_SEGMENT_REQUEST_TYPE || response?.fromCache) return;
     const bytes = response?.data?.byteLength ?? 0;
     const timeMs = response?.timeMs ?? 0;
@@ -265,7 +275,8 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
       endMs: aggregate.startMs + aggregate.durationMs,
       ...(aggregate.rungIndex !== undefined ? { rungIndex: aggregate.rungIndex } : {}),
     };
-    this.#core.controller.addSample(sample);
+    const fromCache = aggregate.request !== undefined && this.#fromCache.has(aggregate.request);
+    if (this.#limits.acceptSample(sample, this.#core.controller.prediction()?.throughputBps ?? null, fromCache)) this.#core.controller.addSample(sample);
     const url = aggregate.request?.uris[0];
     if (this.#options.onSegment && url !== undefined && (aggregate.contentType === 'video' || aggregate.contentType === 'unknown')) {
       this.#options.onSegment({
@@ -333,6 +344,7 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
     if (media && Number.isFinite(media.duration) && media.duration > 0) {
       segmentsRemaining = Math.max(1, Math.ceil((media.duration - media.currentTime - this.#bufferS()) / this.#segmentDurationS));
     }
+    const capped = this.#limits.maxRungIndex(this.#mapping.ladder, media as HTMLVideoElement | null, this.#playingRung(), this.#core.clock.nowMs());
     const decision = this.#core.controller.decide({
       segmentIndex: this.#segmentIndex,
       segmentsRemaining,
@@ -341,9 +353,22 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
       playbackRate: this.#playbackRate,
       isLive,
       minRungIndex: bounds.min,
-      maxRungIndex: bounds.max,
+      maxRungIndex: Math.max(bounds.min, Math.min(bounds.max, capped)),
     });
     return this.#nearestAllowed(decision.rungIndex);
+  }
+
+  /** The rung on screen: the one whose size the element shows (the last chosen if several or none match). */
+  #playingRung(): number | null {
+    const media = this.#media as HTMLVideoElement | null;
+    const last = this.#lastRungIndex;
+    if (!media || !(media.videoHeight > 0)) return last;
+    const matching: number[] = [];
+    this.#mapping.ladder.renditions.forEach((r, rung) => {
+      if (r.width === media.videoWidth && r.height === media.videoHeight) matching.push(rung);
+    });
+    if (matching.length === 0 || (last !== null && matching.includes(last))) return last;
+    return matching[0]!;
   }
 
   /** Rung bounds of the variants shaka and the restrictions allow; the lowest rung if none is. */
@@ -400,23 +425,4 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
     );
     if (this.#variants.length > 0) this.#core.controller.setLadder(this.#mapping.ladder);
   }
-}
-
-function isPlayable(variant: Variant): boolean {
-  return variant.allowedByApplication !== false && variant.allowedByKeySystem !== false && !(variant.disabledUntilTime > Date.now() / 1000);
-}
-
-/** `config.restrictions` as shaka documents them: bandwidth on the variant, size and frame rate on its video. */
-export function meetsRestrictions(variant: Variant, r: Restrictions): boolean {
-  const within = (value: number | null | undefined, min: number, max: number) => value === null || value === undefined || (value >= min && value <= max);
-  const video = variant.video;
-  const audio = variant.audio;
-  return (
-    within(variant.bandwidth, r.minBandwidth, r.maxBandwidth) &&
-    within(video?.width, r.minWidth, r.maxWidth) &&
-    within(video?.height, r.minHeight, r.maxHeight) &&
-    within(video && video.width && video.height ? video.width * video.height : undefined, r.minPixels, r.maxPixels) &&
-    within(video?.frameRate, r.minFrameRate, r.maxFrameRate) &&
-    within(audio?.channelsCount, r.minChannelsCount, r.maxChannelsCount)
-  );
 }
