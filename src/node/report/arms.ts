@@ -123,6 +123,8 @@ export function reportArms(sessions: readonly SessionQoe[], options: ReportOptio
     if (!list) byArm.set(s.arm, (list = []));
     list.push(s);
   }
+  // Sessions in a fixed order (by id), so the same sessions give the same intervals whatever order the store returned them in.
+  for (const list of byArm.values()) list.sort((a, b) => (a.sid < b.sid ? -1 : a.sid > b.sid ? 1 : 0));
   const arms = [...byArm.keys()].sort();
   const control = options.control ?? (byArm.has('control') ? 'control' : arms[0]);
   if (control !== undefined && !byArm.has(control)) throw new Error(`no sessions in the control arm '${control}' (arms: ${arms.join(', ') || 'none'})`);

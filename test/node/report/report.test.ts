@@ -86,6 +86,7 @@ describe('arm figures', () => {
   it('bootstrap intervals are seeded, ordered, and the difference is arm minus control', () => {
     const a = reportArms(sessions, { resamples: 500, seed: 3 });
     expect(reportArms(sessions, { resamples: 500, seed: 3 })).toEqual(a);
+    expect(reportArms([...sessions].reverse(), { resamples: 500, seed: 3 })).toEqual(a); // order of the store does not matter
     expect(reportArms(sessions, { resamples: 500, seed: 4 })).not.toEqual(a);
     expect(a.map((r) => [r.arm, r.sessions])).toEqual([['control', 3], ['mpc', 2]]);
     const d = a[1]!.vsControl!.qoeLinPerChunk;

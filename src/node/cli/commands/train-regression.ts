@@ -40,7 +40,7 @@ export async function trainRegression(args: string[]): Promise<void> {
   const path = `${out}.tmp`;
   writeFileSync(path, JSON.stringify(state));
   renameSync(path, out);
-  console.log(`${sessions.length} sessions, ${downloads} downloads from ${files.length} file(s); ${values.refit ? 'refitted' : 'adapted from the shipped regressor'}`);
+  console.log(`${sessions.length} sessions, ${downloads} downloads from ${files.length} source(s); ${values.refit ? 'refitted' : 'adapted from the shipped regressor'}`);
   console.log(`  shipped regressor: MAPE ${(before.mape * 100).toFixed(1)}%, over-predicts ${(before.over * 100).toFixed(1)}% (${before.n} predictions)`);
   console.log(`  new regressor:     MAPE ${(after.mape * 100).toFixed(1)}%, over-predicts ${(after.over * 100).toFixed(1)}% (in-sample: these sessions trained it)`);
   console.log(`wrote ${out}`);
