@@ -62,7 +62,9 @@ EOF
 </yandex>
 EOF
     url="http://127.0.0.1:$http_port"
-    nohup clickhouse-server --config-file="$abs/config.xml" >"$abs/log/stdout.log" 2>&1 &
+    # Debian installs it in /usr/sbin, which a non-login PATH may lack.
+    server=$(command -v clickhouse-server || echo /usr/sbin/clickhouse-server)
+    nohup "$server" --config-file="$abs/config.xml" >"$abs/log/stdout.log" 2>&1 &
     echo $! >"$abs/pid"
     echo "$url" >"$abs/url"
     for _ in $(seq 1 120); do
