@@ -26,7 +26,7 @@ npm run build --silent
 npx vitest run
 
 suites=()
-for suite in scripts/test-e2e.sh scripts/test-browser.sh scripts/test-demo.sh; do
+for suite in scripts/test-e2e.sh scripts/test-browser.sh scripts/test-demo.sh scripts/test-pack.sh; do
   [ -f "$suite" ] && suites+=("$suite")
 done
 if [ ${#suites[@]} -gt 0 ]; then
