@@ -73,6 +73,8 @@ export interface StreamInfo {
   /** Paths of the manifests, relative to the stream's folder or origin. */
   readonly hls: string;
   readonly dash: string;
+  /** The ladder per video codec family (kbit/s, lowest first), when a stream's codecs differ in it. */
+  readonly laddersKbps?: Readonly<Record<string, readonly number[]>>;
   /** AES-128 encrypted HLS copy, when generated. */
   readonly hlsAes?: string;
   readonly variants?: readonly StreamVariant[];

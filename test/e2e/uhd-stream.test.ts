@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrowserHarness, type BrowserRunResult } from '../../src/node/harness/runner.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { testStreamDir } from '../../src/node/harness/stream.js';
+import { folderStore } from '../../src/node/harness/media-store.js';
+import { openSource } from '../../src/node/harness/source.js';
 import type { Trace } from '../../src/sim/trace.js';
 
 /**
@@ -68,4 +73,54 @@ describe('AES-128 encrypted HLS', () => {
       expect(Math.max(...run.segmentRungs), info).toBeGreaterThanOrEqual(5);
     });
   }
+});
+
+describe('--src: a stream of your own', () => {
+  /** A plain origin on loopback for the stream's folder (what a CDN would be), counting its requests. */
+  async function startOrigin(dir: string): Promise<{ url: string; requests: string[]; close: () => Promise<void> }> {
+    const store = folderStore(dir);
+    const requests: string[] = [];
+    const server = createServer((req, res) => {
+      requests.push(req.url ?? '');
+      void store.read(decodeURIComponent((req.url ?? '/').slice(1))).then((r) => {
+        if (!r) return void res.writeHead(404).end();
+        res.writeHead(200, { 'Content-Length': String(r.body.length) }).end(req.method === 'HEAD' ? undefined : r.body);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  }
+
+  it('hls: a URL with a CDN token plays through the shaping proxy, every request on the shaped link', async () => {
+    const origin = await startOrigin(testStreamDir('uhd'));
+    const source = await openSource(`${origin.url}/hls/master.m3u8?token=secret`);
+    const own = await BrowserHarness.start(source);
+    try {
+      const run = await own.run({ player: 'hls', policy: POLICY, trace: flatTrace(40), rttMs: 20, bufferGoalS: 8 });
+      const info = describeRun(run);
+      expectCleanRun(run, info);
+      expect(run.segmentRungs.length, info).toBe(source.stream.durationS / source.stream.segmentDurationS);
+      expect(run.requests.every((r) => r.path.startsWith('/media/~abs/http/127.0.0.1~')), info).toBe(true);
+      expect(origin.requests.some((u) => u === '/hls/master.m3u8?token=secret'), origin.requests.join(' ')).toBe(true);
+      expect(Math.max(...run.segmentRungs), info).toBeGreaterThanOrEqual(5);
+    } finally {
+      await own.close();
+      await origin.close();
+    }
+  });
+
+  it('shaka: a DASH manifest file plays from its folder (segments above the manifest included)', async () => {
+    const source = await openSource(join(testStreamDir('uhd'), 'dash', 'manifest.mpd'));
+    expect(source.kind).toBe('dash');
+    const own = await BrowserHarness.start(source);
+    try {
+      const run = await own.run({ player: 'shaka', policy: POLICY, trace: flatTrace(40), rttMs: 20, bufferGoalS: 8 });
+      const info = describeRun(run);
+      expectCleanRun(run, info);
+      expect(run.segmentRungs.length, info).toBe(source.stream.durationS / source.stream.segmentDurationS);
+      expect(run.requests.filter((r) => r.status !== 200).map((r) => `${r.status} ${r.path}`), info).toEqual([]);
+    } finally {
+      await own.close();
+    }
+  });
 });

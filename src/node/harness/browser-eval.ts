@@ -8,6 +8,7 @@ import { cutTrace, traceDurationS } from '../../sim/trace.js';
 import { mean, median, type PolicySummary, type TraceResult } from '../../sim/evaluate.js';
 import type { SessionMetrics } from '../../qoe/session-metrics.js';
 import { formatSummary } from '../table.js';
+import type { PlayableSource } from './source.js';
 import { BrowserHarness, type BrowserRunResult, type StreamFormat } from './runner.js';
 
 export interface BrowserEvalResult {
@@ -23,7 +24,8 @@ export async function browserEval(options: {
   repeat: number;
   rttMs?: number | undefined;
   bufferGoalS?: number | undefined;
-  mediaDir: string;
+  /** A generated stream's folder, or a user's stream from `openSource`. */
+  mediaDir: string | PlayableSource;
   format?: StreamFormat;
   onSession?: (run: BrowserRunResult) => void;
 }): Promise<BrowserEvalResult> {

@@ -17,6 +17,8 @@ import { CHROMIUM_PATH, chromiumLaunchOptions } from './chromium.js';
 import { AbrkitError } from '../../core/errors.js';
 
 import { DEFAULT_MEDIA_DIR, readStreamInfo, type StreamInfo } from './stream.js';
+import { folderStore } from './media-store.js';
+import type { PlayableSource } from './source.js';
 
 export { DEFAULT_MEDIA_DIR, readStreamInfo, type StreamInfo } from './stream.js';
 
@@ -100,9 +102,10 @@ export class BrowserHarness {
     this.stream = stream;
   }
 
-  static async start(mediaDir = DEFAULT_MEDIA_DIR): Promise<BrowserHarness> {
-    const stream = readStreamInfo(mediaDir);
-    const server = await startHarnessServer({ mediaDir, appFiles: loadPage('harness') });
+  /** A generated stream's folder (default: the first test stream), or a user's stream (`openSource`). */
+  static async start(source: string | PlayableSource = DEFAULT_MEDIA_DIR): Promise<BrowserHarness> {
+    const stream = typeof source === 'string' ? readStreamInfo(source) : source.stream;
+    const server = await startHarnessServer({ media: typeof source === 'string' ? folderStore(source) : source.store, appFiles: loadPage('harness') });
     try {
       const { chromium } = await loadPlaywright();
       const browser = await chromium.launch(chromiumLaunchOptions());
@@ -120,7 +123,7 @@ export class BrowserHarness {
     const config: PageConfig = {
       player: options.player,
       policy: options.policy,
-      src: `/media/${manifestFor(stream, options.format ?? (options.player === 'hls' ? 'hls' : 'dash'))}`,
+      src: `/media/${manifestFor(stream, options.format ?? (options.player === 'hls' || !stream.dash ? 'hls' : 'dash'))}`,
       segmentDurationS: stream.segmentDurationS,
       bufferGoalS: options.bufferGoalS ?? 30,
       maxS: durationS >= stream.durationS ? 0 : durationS,
@@ -155,6 +158,14 @@ export class BrowserHarness {
   }
 }
 
+/** A media segment request (not a manifest, playlist, key or init segment), by its path. */
+export function isMediaRequest(path: string): boolean {
+  const clean = path.split('?')[0]!.toLowerCase();
+  if (/\.(m3u8|mpd|key|json|html|js)$/.test(clean) || /(^|\/)key[^/]*$/.test(clean)) return false;
+  if (/(^|\/)init[^/]*\.(mp4|m4s|m4v|m4a|cmfi)$/.test(clean) || clean.endsWith('.init')) return false;
+  return /\.(m4s|mp4|m4v|m4a|ts|aac|cmfv|cmfa|webm)$/.test(clean);
+}
+
 function countCodecs(page: PageResult): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const s of page.segments) counts[s.codec] = (counts[s.codec] ?? 0) + 1;
@@ -167,7 +178,11 @@ function countCodecs(page: PageResult): Record<string, number> {
  * what the server sent for video+audio media, wasted bytes those of requests that did not complete.
  */
 export function summarize(stream: StreamInfo, durationS: number, page: PageResult, requests: readonly RequestLogEntry[]): SessionMetrics {
-  const ladder = ladderFromBitrates(stream.ladderKbps.map((k) => k * 1000), stream.segmentDurationS);
+  // A session plays one codec: score it on that codec's ladder.
+  const codecs = countCodecs(page);
+  const played = Object.keys(codecs).sort((a, b) => codecs[b]! - codecs[a]!)[0];
+  const ladderKbps = (played !== undefined ? stream.laddersKbps?.[played] : undefined) ?? stream.ladderKbps;
+  const ladder = ladderFromBitrates(ladderKbps.map((k) => k * 1000), stream.segmentDurationS);
   const model = createQoeModel('lin', ladder);
   const segmentCount = Math.ceil(durationS / stream.segmentDurationS - 1e-9);
   const rebufferBySegment = new Map<number, number>();
@@ -175,7 +190,7 @@ export function summarize(stream: StreamInfo, durationS: number, page: PageResul
     const index = Math.min(segmentCount - 1, Math.floor(stall.atS / stream.segmentDurationS));
     rebufferBySegment.set(index, (rebufferBySegment.get(index) ?? 0) + stall.durationMs / 1000);
   }
-  const media = requests.filter((r) => r.path.endsWith('.m4s'));
+  const media = requests.filter((r) => isMediaRequest(r.path));
   const wastedBytes = media.filter((r) => r.outcome !== 'completed').reduce((sum, r) => sum + r.bytesSent, 0);
   const records: ChunkRecord[] = page.segments
     .filter((s) => s.index < segmentCount && s.rungIndex >= 0)

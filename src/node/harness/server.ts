@@ -3,11 +3,11 @@
  * playlists), the page unshaped.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { readFile } from 'node:fs/promises';
-import { extname, join, normalize, sep } from 'node:path';
+import { extname } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Trace } from '../../sim/trace.js';
 import { isMediaPlaylist, livePlaylist, type LiveWindowOptions } from './live-playlist.js';
+import { folderStore, OriginUnreachable, type MediaStore } from './media-store.js';
 
 /** A fault injected into matching media-segment requests. */
 export interface FaultSpec {
@@ -90,9 +90,10 @@ interface Transfer {
  * in flight, after an RTT before the first byte. `/app/...` (the test page) is served unshaped.
  * Every response carries COOP/COEP so the page is cross-origin isolated (fine-grained `performance.now`).
  */
-export async function startHarnessServer(options: { mediaDir: string; appFiles: ReadonlyMap<string, Buffer | string> }): Promise<HarnessServer> {
-  const { mediaDir, appFiles } = options;
-  const fileCache = new Map<string, Buffer>();
+export async function startHarnessServer(options: { mediaDir?: string; media?: MediaStore; appFiles: ReadonlyMap<string, Buffer | string> }): Promise<HarnessServer> {
+  const { appFiles } = options;
+  const store = options.media ?? (options.mediaDir !== undefined ? folderStore(options.mediaDir) : null);
+  if (!store) throw new TypeError('startHarnessServer: give mediaDir or media');
   let shaping: ShapingOptions | null = null;
   let sessionStartMs = Date.now();
   let log: RequestLogEntry[] = [];
@@ -172,19 +173,6 @@ export async function startHarnessServer(options: { mediaDir: string; appFiles: 
     return n === null ? undefined : shaping?.faults?.find((f) => f.segments.includes(n));
   }
 
-  async function readMedia(path: string): Promise<Buffer | null> {
-    const cached = fileCache.get(path);
-    if (cached) return cached;
-    const full = normalize(join(mediaDir, path));
-    if (!full.startsWith(normalize(mediaDir) + sep)) return null;
-    try {
-      const body = await readFile(full);
-      if (fileCache.size < 2000) fileCache.set(path, body);
-      return body;
-    } catch {
-      return null;
-    }
-  }
 
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     void handle(req, res).catch(() => {
@@ -207,7 +195,25 @@ export async function startHarnessServer(options: { mediaDir: string; appFiles: 
       return;
     }
     if (!path.startsWith('/media/')) return void res.writeHead(404).end();
-    let body = await readMedia(path.slice('/media/'.length));
+    let body: Buffer | null = null;
+    let originType: string | undefined;
+    let upstreamFailed = false;
+    try {
+      const resource = await store!.read(path.slice('/media/'.length) + url.search);
+      body = resource?.body ?? null;
+      originType = resource?.contentType;
+    } catch (error) {
+      if (!(error instanceof OriginUnreachable)) throw error;
+      upstreamFailed = true;
+    }
+    const parsed = body === null ? null : parseRange(req.headers.range, body.length);
+    if (body !== null && parsed === 'unsatisfiable') {
+      res.writeHead(416, { 'Content-Range': `bytes */${body.length}` }).end();
+      return;
+    }
+    const range = parsed === 'unsatisfiable' ? null : parsed;
+    const total = body?.length ?? 0;
+    if (body !== null && range) body = body.subarray(range.start, range.end + 1);
     const startMs = Date.now() - sessionStartMs;
     if (body !== null && shaping?.live && path.endsWith('.m3u8')) {
       const text = body.toString('utf8');
@@ -231,7 +237,7 @@ export async function startHarnessServer(options: { mediaDir: string; appFiles: 
       bytesSent: 0,
       bytesTotal: body?.length ?? 0,
       outcome: 'pending',
-      status: body === null ? 404 : faultKind === '5xx' ? 503 : 200,
+      status: upstreamFailed ? 502 : body === null ? 404 : faultKind === '5xx' ? 503 : range ? 206 : 200,
       fault: body === null ? null : faultKind,
     };
     log.push(entry);
@@ -240,12 +246,14 @@ export async function startHarnessServer(options: { mediaDir: string; appFiles: 
     if (body === null || faultKind === '5xx') {
       entry.outcome = faultKind === '5xx' ? 'faulted' : 'completed';
       entry.endMs = Date.now() - sessionStartMs;
-      res.writeHead(entry.status, { 'Content-Type': 'text/plain' }).end(faultKind === '5xx' ? 'injected fault' : 'not found');
+      res.writeHead(entry.status, { 'Content-Type': 'text/plain' }).end(faultKind === '5xx' ? 'injected fault' : upstreamFailed ? 'origin unreachable' : 'not found');
       return;
     }
-    res.writeHead(200, {
-      'Content-Type': contentType(extname(path)),
+    res.writeHead(entry.status, {
+      'Content-Type': MIME[extname(path)] ?? originType ?? contentType(extname(path)),
       'Content-Length': String(body.length),
+      'Accept-Ranges': 'bytes',
+      ...(range ? { 'Content-Range': `bytes ${range.start}-${range.end}/${total}` } : {}),
       'Access-Control-Allow-Origin': '*',
     });
     const transfer: Transfer = {
@@ -289,6 +297,23 @@ export async function startHarnessServer(options: { mediaDir: string; appFiles: 
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * A single `bytes=` range (`a-b`, `a-`, `-n`) against a body of `size` bytes; null when there is no
+ * usable Range header (the whole body is sent), 'unsatisfiable' when it starts past the end.
+ */
+export function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | null {
+  const match = header ? /^bytes=(\d*)-(\d*)$/.exec(header.trim()) : null;
+  if (!match || (match[1] === '' && match[2] === '')) return null;
+  if (match[1] === '') {
+    const suffix = Number(match[2]);
+    return suffix === 0 ? 'unsatisfiable' : { start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(match[1]);
+  if (start >= size) return 'unsatisfiable';
+  const end = match[2] === '' ? size - 1 : Math.min(size - 1, Number(match[2]));
+  return end < start ? null : { start, end };
 }
 
 /** Segment number from a media file name (`seg007.m4s`, `seg-3-008.m4s`); `null` for other files. */

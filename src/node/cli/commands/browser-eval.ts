@@ -7,6 +7,7 @@ import { loadTraces } from '../../io.js';
 import { parseCommandArgs, requireOption, UsageError } from '../args.js';
 import { ADAPTER_POLICY_NAMES } from '../../../adapters/setup.js';
 import { ensureTestStream } from '../../harness/stream.js';
+import { openSource, type PlayableSource } from '../../harness/source.js';
 import { TEST_STREAMS } from '../../media/test-streams.js';
 import { browserEval, formatBrowserSummary } from '../../harness/browser-eval.js';
 
@@ -26,6 +27,9 @@ to each trace, and measures from the <video> element. Traces are cut to the play
   --repeat <n>           sessions per (policy, trace); the per-trace figures are medians (default 1)
   --rtt <ms>             round-trip time added per request (default: the trace's, else 40)
   --buffer <s>           forward buffer for every player and policy (default 30)
+  --src <url|dir|file>   your own HLS or DASH stream: a manifest URL (played through a local proxy
+                         over the same shaped link), a manifest file, or a folder holding one
+                         (served locally). hls.js plays HLS; shaka plays HLS or DASH
   --stream <name>        generated test stream: ${Object.keys(TEST_STREAMS).join(', ')} (default: default)
   --media <dir>          a generated stream's folder (with its stream.json) instead
   --format <f>           hls | dash | hls-aes (the AES-128 copy, when the stream has one);
@@ -45,6 +49,7 @@ export async function run(args: string[]): Promise<void> {
       buffer: { type: 'string' },
       media: { type: 'string' },
       stream: { type: 'string' },
+      src: { type: 'string' },
       format: { type: 'string' },
       json: { type: 'string' },
     },
@@ -67,11 +72,20 @@ export async function run(args: string[]): Promise<void> {
   const format = values.format;
   if (format !== undefined && format !== 'hls' && format !== 'dash' && format !== 'hls-aes') throw new UsageError(`--format must be hls, dash or hls-aes, got '${format}'`);
   if (format === 'dash' && player === 'hls') throw new UsageError('hls.js plays HLS only: --format hls or hls-aes');
-  if (values.media !== undefined && values.stream !== undefined) throw new UsageError('--media and --stream name the stream twice: give one');
+  if ([values.media, values.stream, values.src].filter((v) => v !== undefined).length > 1) throw new UsageError('--src, --media and --stream each name the stream: give one');
   const traces = loadTraces(requireOption(values.traces, 'traces', HELP));
   const streamName = values.stream ?? 'default';
   if (!TEST_STREAMS[streamName]) throw new UsageError(`unknown --stream '${streamName}' (known: ${Object.keys(TEST_STREAMS).join(', ')})`);
-  const mediaDir = values.media ?? ensureTestStream(streamName, (line) => console.error(`browser-eval: ${line}`)).dir;
+  let mediaDir: string | PlayableSource;
+  if (values.src !== undefined) {
+    const source = await openSource(values.src);
+    if (source.kind === 'dash' && player === 'hls') throw new UsageError(`${values.src} is DASH; hls.js plays HLS only (use --player shaka)`);
+    if (format !== undefined && format !== source.kind) throw new UsageError(`${values.src} is ${source.kind}: --format ${format} does not apply`);
+    console.error(`browser-eval: ${source.kind} from ${source.store.description}: ${source.inspected.video.length} video variants, ${source.stream.durationS} s of ${source.stream.segmentDurationS} s segments${source.inspected.warnings.length ? `; ${source.inspected.warnings.join('; ')}` : ''}`);
+    mediaDir = source;
+  } else {
+    mediaDir = values.media ?? ensureTestStream(streamName, (line) => console.error(`browser-eval: ${line}`)).dir;
+  }
   const result = await browserEval({ player, policies, traces, durationS: durationOption, repeat, rttMs, bufferGoalS, mediaDir, ...(format ? { format } : {}) });
   console.log(`\n${player}, ${traces.length} traces x ${repeat}, QoE_lin\n`);
   console.log(formatBrowserSummary(result));
