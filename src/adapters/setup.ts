@@ -14,6 +14,7 @@ import { invalidOptions } from '../core/errors.js';
 import { withStallGuard, type StallGuardOptions } from '../policies/stall-guard.js';
 import { withSwitchHysteresis, type DroppedFramesOptions } from '../policies/parity.js';
 import type { CapToPlayerSizeOptions } from './player-limits.js';
+import { resolveViewerOptions, type ViewerOptions } from './viewer.js';
 import type { CodecChoice, CodecFamily } from './codecs.js';
 import { createNamedEstimator, createNamedPolicy as createSharedNamedPolicy, POLICY_NAMES, type EstimatorName, type PolicyName } from '../policies/named.js';
 
@@ -111,6 +112,15 @@ export interface AdapterOptions {
    * cache-hit filter, dash.js's threshold), or shaka's `abr.cacheLoadThreshold` when that is larger.
    */
   readonly cacheHitMaxDurationMs?: number;
+  /**
+   * Viewer-aware buffering: a lower buffer goal while the page is hidden, the video paused, or the
+   * viewer idle (`idleTimeoutMs`), and optionally the engagement cap while watching
+   * (src/policies/viewer-buffer.ts); the player's own goal comes back the moment the viewer does.
+   * `true` for the rule's defaults (hidden 12 s, paused 16 s, engagement cap), or its options. Off by
+   * default: in the simulator every lowered goal cost some QoE on slow links (README, Viewer-aware buffering).
+   * shaka needs `player` (the goal is set with `player.configure`).
+   */
+  readonly viewer?: boolean | ViewerOptions;
 }
 
 export const ADAPTER_DEFAULTS = Object.freeze({ policy: 'bola' as AdapterPolicyName, warmUpDecisions: 200 });
@@ -192,6 +202,7 @@ export function createAdapterCore(options: AdapterOptions, initialLadder: Ladder
   } else {
     throw invalidOptions('adapter', 'policy must be a policy name or an object with decide(context)');
   }
+  resolveViewerOptions(options.viewer);
   if (options.abandon !== undefined && options.abandon !== false && typeof options.abandon !== 'object') {
     throw invalidOptions('adapter', 'abandon must be an options object or false');
   }

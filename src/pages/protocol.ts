@@ -10,6 +10,22 @@ export interface PageConfig {
   readonly bufferGoalS: number;
   /** Stop once the playhead passes this (0 = play to the end). */
   readonly maxS: number;
+  /** The adapters' `viewer` option (JSON: `true` or the rule's options); absent = off. */
+  readonly viewer?: true | Readonly<Record<string, number | boolean | null>>;
+  /**
+   * Emulate a hidden tab: once the playhead passes `atS`, the page redefines
+   * `document.visibilityState`/`document.hidden` as hidden and fires `visibilitychange`; `forS`
+   * seconds later (wall clock), visible again. Playback goes on meanwhile, as in a background tab.
+   */
+  readonly hide?: { readonly atS: number; readonly forS: number };
+}
+
+/** A moment of the session on the page clock (`performance.now()` ms since the page started). */
+export interface PageSample {
+  readonly tMs: number;
+  /** Buffered time ahead of the playhead, s. */
+  readonly bufferS: number;
+  readonly hidden: boolean;
 }
 
 export interface PageSegment {
@@ -44,6 +60,14 @@ export interface PageResult {
   /** Player error events (fatal ones are prefixed). */
   playerErrors: string[];
   finalTimeS: number;
+  /** With `hide`: when the page went hidden and visible again, page clock ms. */
+  hiddenMs: { startMs: number; endMs: number | null } | null;
+  /** With `viewer` or `hide`: the buffer ahead every 500 ms. */
+  bufferSamples: PageSample[];
+  /** With `viewer`: each change of the adapter's buffer goal (`hidden:8`, `watching:30`), page clock ms. */
+  viewerChanges: { tMs: number; goalS: number; reason: string; lowestRung: boolean }[];
+  /** Main-media segments as they reached the buffer, page clock ms. */
+  segmentTimes: { tMs: number; index: number; rungIndex: number }[];
 }
 
 /** One encoded rendition of a generated stream. */

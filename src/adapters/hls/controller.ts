@@ -10,6 +10,8 @@ import { ladderFromBitrates } from '../../core/ladder.js';
 import { CodecLock } from '../codec-lock.js';
 import { createAdapterCore, mapLadder, rungBounds, type AdapterCore, type AdapterOptions, type LadderMapping } from '../setup.js';
 import { PlayerLimits, resolveParity, CORE_CACHE_HIT_MS } from '../player-limits.js';
+import { resolveViewerOptions, ViewerWatcher } from '../viewer.js';
+import { hlsViewerTarget } from '../viewer-targets.js';
 import { createEstimatorView, isMainMedia, sampleFromStats, TtfbWindow, type HlsBandwidthEstimatorView } from './samples.js';
 
 export type { HlsBandwidthEstimatorView } from './samples.js';
@@ -50,6 +52,7 @@ export class AbrkitHlsController implements Omit<AbrComponentAPI, 'bwEstimator'>
   #lastLoadedSn = -1;
   readonly #ttfbs = new TtfbWindow();
   readonly #limits: PlayerLimits;
+  readonly #viewer: ViewerWatcher | null;
   #defaultEstimateBps: number;
   #inFlight: { frag: Fragment; part: Part | null } | null = null;
   #timer: ReturnType<typeof setInterval> | null = null;
@@ -68,6 +71,8 @@ export class AbrkitHlsController implements Omit<AbrComponentAPI, 'bwEstimator'>
     // hls.js builds its ABR controller before its level controller: levels are unknown until MANIFEST_PARSED.
     this.#mapping = mapLadder([], UNKNOWN_SEGMENT_DURATION_S);
     this.#core = createAdapterCore(options, ladderFromBitrates([1], UNKNOWN_SEGMENT_DURATION_S));
+    const viewer = resolveViewerOptions(options.viewer);
+    this.#viewer = viewer ? new ViewerWatcher(viewer, hlsViewerTarget(hls.config, () => this.#mapping.ladder.segmentDurationS), this.#core.clock) : null;
     this.bwEstimator = createEstimatorView(this.#core, this.#ttfbs, () => this.#defaultEstimateBps);
     const fpsDrop = hls.config.capLevelOnFPSDrop ? { maxDroppedRatio: hls.config.fpsDroppedMonitoringThreshold } : false;
     this.#limits = new PlayerLimits(
@@ -121,6 +126,7 @@ export class AbrkitHlsController implements Omit<AbrComponentAPI, 'bwEstimator'>
     if (this.#destroyed) return;
     this.#destroyed = true;
     this.#clearTimer();
+    this.#viewer?.destroy();
     const events = (this.#hls.constructor as typeof Hls).Events;
     const hls = this.#hls;
     hls.off(events.MANIFEST_LOADING, this.#onManifestLoading);
@@ -150,7 +156,9 @@ export class AbrkitHlsController implements Omit<AbrComponentAPI, 'bwEstimator'>
     }
     const media = this.#hls.media;
     const playing = this.#hls.currentLevel;
-    const capped = this.#limits.maxRungIndex(mapping.ladder, media as HTMLVideoElement | null, playing >= 0 ? (mapping.rungOf[playing] ?? null) : null, this.#core.clock.nowMs());
+    this.#viewer?.attach(media);
+    const lowest = this.#viewer?.update()?.lowestRung ?? false;
+    const capped = lowest ? bounds.min : this.#limits.maxRungIndex(mapping.ladder, media as HTMLVideoElement | null, playing >= 0 ? (mapping.rungOf[playing] ?? null) : null, this.#core.clock.nowMs());
     const decision = this.#core.controller.decide({
       segmentIndex: this.#epoch,
       segmentsRemaining,
@@ -228,6 +236,7 @@ export class AbrkitHlsController implements Omit<AbrComponentAPI, 'bwEstimator'>
     this.#epoch = 0;
     this.#codecs.reset();
     this.#limits.reset();
+    this.#viewer?.reset();
     this.#core.controller.reset();
   };
 

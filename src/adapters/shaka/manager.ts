@@ -8,6 +8,9 @@ import { CodecLock } from '../codec-lock.js';
 import { createAdapterCore, mapLadder, type AdapterCore, type AdapterOptions, type LadderMapping } from '../setup.js';
 import { ladderFromBitrates } from '../../core/ladder.js';
 import { PlayerLimits, resolveParity } from '../player-limits.js';
+import { invalidOptions } from '../../core/errors.js';
+import { resolveViewerOptions, ViewerWatcher } from '../viewer.js';
+import { shakaViewerTarget, type ShakaConfigurable } from '../viewer-targets.js';
 import { isPlayable, meetsRestrictions, SHAKA_PARITY_DEFAULTS, shakaParityDefaults } from './config.js';
 
 export { meetsRestrictions } from './config.js';
@@ -39,7 +42,7 @@ export interface ShakaAbrOptions extends AdapterOptions {
    * event (the response's full size and time), before the next choice; without it, the sample
    * completes only once the next request of its type is under way, so decisions see it one segment late.
    */
-  readonly player?: ShakaPlayerEvents;
+  readonly player?: ShakaPlayerEvents & Partial<ShakaConfigurable>;
 }
 
 /** The fields of shaka's `downloadcompleted` event the manager reads. */
@@ -94,6 +97,8 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
   /** Requests shaka's `downloadcompleted` said were served from its cache. */
   #fromCache = new WeakSet<Request>();
   #limits: PlayerLimits;
+  #parityKey = '';
+  readonly #viewer: ViewerWatcher | null;
   readonly #codecs: CodecLock;
 
   constructor(options: ShakaAbrOptions = {}) {
@@ -107,6 +112,10 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
     });
     this.#core = createAdapterCore(options, ladderFromBitrates([1], UNKNOWN_SEGMENT_DURATION_S));
     this.#limits = new PlayerLimits(resolveParity(options, SHAKA_PARITY_DEFAULTS));
+    const viewer = resolveViewerOptions(options.viewer);
+    const player = options.player;
+    if (viewer && !(player?.configure && player.getConfiguration)) throw invalidOptions('shaka adapter', 'the viewer option needs the shaka Player as `player` (it sets streaming.bufferingGoal)');
+    this.#viewer = viewer && player?.configure && player.getConfiguration ? new ViewerWatcher(viewer, shakaViewerTarget(player as ShakaConfigurable, () => this.#segmentDurationS), this.#core.clock) : null;
     options.player?.addEventListener('downloadcompleted', this.#onDownloadCompleted);
   }
 
@@ -131,17 +140,23 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
     this.#choicePending = false;
     this.#codecs.reset();
     this.#limits.reset();
+    this.#viewer?.reset();
   }
 
   release(): void {
     this.#options.player?.removeEventListener('downloadcompleted', this.#onDownloadCompleted);
+    this.#viewer?.destroy();
     this.stop();
     this.#core.controller.reset();
   }
 
   configure(config: AbrConfiguration): void {
     this.#config = config;
-    this.#limits = new PlayerLimits(resolveParity(this.#options, shakaParityDefaults(config)));
+    // shaka calls configure again on every player.configure (the viewer option's included): keep the state.
+    const settings = resolveParity(this.#options, shakaParityDefaults(config));
+    const key = JSON.stringify(settings);
+    if (key !== this.#parityKey) this.#limits = new PlayerLimits(settings);
+    this.#parityKey = key;
   }
 
   enable(): void {
@@ -154,6 +169,7 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
 
   setMediaElement(mediaElement: HTMLMediaElement | null): void {
     this.#media = mediaElement;
+    this.#viewer?.attach(mediaElement);
   }
 
   setCmsdManager(_cmsdManager: shaka.util.CmsdManager | null): void {
@@ -344,7 +360,8 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
     if (media && Number.isFinite(media.duration) && media.duration > 0) {
       segmentsRemaining = Math.max(1, Math.ceil((media.duration - media.currentTime - this.#bufferS()) / this.#segmentDurationS));
     }
-    const capped = this.#limits.maxRungIndex(this.#mapping.ladder, media as HTMLVideoElement | null, this.#playingRung(), this.#core.clock.nowMs());
+    const lowest = this.#viewer?.update()?.lowestRung ?? false;
+    const capped = lowest ? bounds.min : this.#limits.maxRungIndex(this.#mapping.ladder, media as HTMLVideoElement | null, this.#playingRung(), this.#core.clock.nowMs());
     const decision = this.#core.controller.decide({
       segmentIndex: this.#segmentIndex,
       segmentsRemaining,

@@ -39,6 +39,10 @@ export interface BrowserRunOptions {
   readonly format?: StreamFormat;
   /** Serve the HLS stream live: segments published in real time in a sliding window (hls.js only). */
   readonly live?: { readonly initialSegments: number; readonly windowSegments: number };
+  /** The adapters' `viewer` option, as JSON (abrkit policies only). */
+  readonly viewer?: PageConfig['viewer'];
+  /** Emulate a hidden tab from playhead `atS` for `forS` wall seconds (see `PageConfig.hide`). */
+  readonly hide?: PageConfig['hide'];
 }
 
 export type StreamFormat = 'hls' | 'dash' | 'hls-aes';
@@ -73,6 +77,8 @@ export interface BrowserRunResult extends SessionMetrics {
   readonly sampleUrls: readonly string[];
   readonly requests: readonly RequestLogEntry[];
   readonly wallS: number;
+  /** The page's own timeline (page clock ms): the hidden window, buffer samples, goal changes, segment arrivals. */
+  readonly timeline: Pick<PageResult, 'hiddenMs' | 'bufferSamples' | 'viewerChanges' | 'segmentTimes' | 'stalls'>;
 }
 
 /** A session may run this long beyond the content's duration (startup, stalls) before it is cut. */
@@ -127,6 +133,8 @@ export class BrowserHarness {
       segmentDurationS: stream.segmentDurationS,
       bufferGoalS: options.bufferGoalS ?? 30,
       maxS: durationS >= stream.durationS ? 0 : durationS,
+      ...(options.viewer ? { viewer: options.viewer } : {}),
+      ...(options.hide ? { hide: options.hide } : {}),
     };
     const context = await this.#browser.newContext();
     const page = await context.newPage();
@@ -149,7 +157,7 @@ export class BrowserHarness {
     }
     const wallS = (Date.now() - startedMs) / 1000;
     const requests = [...this.#server.log];
-    return { ...summarize(stream, durationS, result, requests), player: options.player, policy: options.policy, trace: options.trace.name, ended: result.ended, abandons: result.abandons, fallbacks: result.fallbacks, errors: [...pageErrors, ...result.errors], playerErrors: result.playerErrors, decisionMs: result.decisionMs, liveDecisions: result.liveDecisions, finalTimeS: result.finalTimeS, segmentRungs: result.segments.map((s) => s.rungIndex), codecs: countCodecs(result), codecChoice: result.codecChoice, sampleUrls: result.sampleUrls, requests, wallS };
+    return { ...summarize(stream, durationS, result, requests), player: options.player, policy: options.policy, trace: options.trace.name, ended: result.ended, abandons: result.abandons, fallbacks: result.fallbacks, errors: [...pageErrors, ...result.errors], playerErrors: result.playerErrors, decisionMs: result.decisionMs, liveDecisions: result.liveDecisions, finalTimeS: result.finalTimeS, segmentRungs: result.segments.map((s) => s.rungIndex), codecs: countCodecs(result), codecChoice: result.codecChoice, sampleUrls: result.sampleUrls, requests, wallS, timeline: { hiddenMs: result.hiddenMs, bufferSamples: result.bufferSamples, viewerChanges: result.viewerChanges, segmentTimes: result.segmentTimes, stalls: result.stalls } };
   }
 
   async close(): Promise<void> {

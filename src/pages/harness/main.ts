@@ -11,7 +11,8 @@ import { createDqnPolicy, loadLearnedEstimator } from '../../dqn.js';
 import { createNamedPolicy, startWarmUp, type AdapterOptions, type AdapterPolicyName } from '../../adapters/setup.js';
 import { withStallGuard } from '../../policies/stall-guard.js';
 import type { PageConfig, PageResult, PageSegment } from '../protocol.js';
-import { startPlayerSession, watchStalls } from '../player-session.js';
+import { bufferAheadS, startPlayerSession, watchStalls } from '../player-session.js';
+import { emulateHiddenWindow } from './visibility.js';
 
 declare global {
   interface Window {
@@ -37,6 +38,10 @@ const result: PageResult = {
   errors: [],
   playerErrors: [],
   finalTimeS: 0,
+  hiddenMs: null,
+  bufferSamples: [],
+  viewerChanges: [],
+  segmentTimes: [],
 };
 window.__abrkitResult = result;
 const segments = new Map<number, PageSegment>();
@@ -60,6 +65,18 @@ watchStalls(video, {
   },
 });
 video.addEventListener('ended', () => finish(true));
+if (config.hide) {
+  emulateHiddenWindow(video, config.hide, {
+    onHidden: () => (result.hiddenMs = { startMs: performance.now() - t0Ms, endMs: null }),
+    onVisible: () => result.hiddenMs && (result.hiddenMs.endMs = performance.now() - t0Ms),
+  });
+}
+if (config.hide || config.viewer) {
+  const timer = setInterval(() => {
+    if (result.done) return clearInterval(timer);
+    result.bufferSamples.push({ tMs: performance.now() - t0Ms, bufferS: bufferAheadS(video), hidden: document.visibilityState === 'hidden' });
+  }, 500);
+}
 video.addEventListener('timeupdate', () => {
   if (config.maxS && video.currentTime >= config.maxS) finish(false);
 });
@@ -122,6 +139,14 @@ async function adapterOptions(): Promise<AdapterOptions> {
     onEvent: (event) => {
       if (event.type === 'error') result.fallbacks++;
     },
+    ...(config.viewer
+      ? {
+          viewer: {
+            ...(config.viewer === true ? {} : config.viewer),
+            onChange: (c) => result.viewerChanges.push({ tMs: performance.now() - t0Ms, goalS: c.bufferGoalS, reason: c.reason.kind, lowestRung: c.lowestRung }),
+          },
+        }
+      : {}),
   };
 }
 
@@ -134,7 +159,10 @@ async function start(): Promise<void> {
     segmentDurationS: config.segmentDurationS,
     abrkit: config.policy === 'default' ? null : await adapterOptions(),
     // Last one wins per position, so a segment replaced after an abort counts once.
-    onSegment: (load) => segments.set(load.index, { index: load.index, rungIndex: load.rungIndex, codec: load.codec, bytes: load.bytes }),
+    onSegment: (load) => {
+      segments.set(load.index, { index: load.index, rungIndex: load.rungIndex, codec: load.codec, bytes: load.bytes });
+      result.segmentTimes.push({ tMs: performance.now() - t0Ms, index: load.index, rungIndex: load.rungIndex });
+    },
     onPlayerError: (message, fatal) => {
       result.playerErrors.push(`${fatal ? 'fatal ' : ''}${message}`);
       if (fatal) finish(false);

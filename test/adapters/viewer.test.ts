@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import type Hls from 'hls.js';
+import { AbrkitHlsController } from '../../src/hls.js';
+import { createAbrManager } from '../../src/shaka.js';
+import { ManualClock } from '../../src/core/clock.js';
+import { AbrkitError } from '../../src/core/errors.js';
+import { ViewerWatcher, type ViewerChange } from '../../src/adapters/viewer.js';
+import { hlsViewerTarget, shakaViewerTarget } from '../../src/adapters/viewer-targets.js';
+
+/** The `viewer` option's glue on stand-ins for the page; the real players are in test/e2e/viewer.test.ts. */
+class FakeTarget extends EventTarget {
+  visibilityState = 'visible';
+  paused = false;
+  ended = false;
+  played = { length: 1, start: () => 0, end: () => 20 };
+  set(type: 'hidden' | 'visible') {
+    this.visibilityState = type;
+    this.dispatchEvent(new Event('visibilitychange'));
+  }
+  media(type: 'pause' | 'play' | 'seeking') {
+    if (type !== 'seeking') this.paused = type === 'pause';
+    this.dispatchEvent(new Event(type));
+    if (type === 'play') this.dispatchEvent(new Event('playing'));
+  }
+}
+
+const NO_ENGAGEMENT = { engagement: null, hiddenGoalS: 8, pausedGoalS: 16 } as const;
+
+describe('viewer watcher', () => {
+  it('lowers the hls.js goal (both maxBufferLength and maxMaxBufferLength) while hidden or paused, and gives it back on return', () => {
+    const page = new FakeTarget();
+    const config = { maxBufferLength: 30, maxMaxBufferLength: 600 };
+    const changes: ViewerChange[] = [];
+    const watcher = new ViewerWatcher({ ...NO_ENGAGEMENT, onChange: (c) => changes.push(c) }, hlsViewerTarget(config, () => 4), new ManualClock(), page);
+    watcher.attach(page);
+    expect(config).toEqual({ maxBufferLength: 30, maxMaxBufferLength: 600 });
+    page.set('hidden');
+    expect(config).toEqual({ maxBufferLength: 8, maxMaxBufferLength: 8 });
+    page.media('pause'); // hidden wins over paused
+    expect(config.maxBufferLength).toBe(8);
+    page.set('visible');
+    expect(config).toEqual({ maxBufferLength: 16, maxMaxBufferLength: 16 });
+    page.media('play');
+    expect(config).toEqual({ maxBufferLength: 30, maxMaxBufferLength: 600 });
+    expect(changes.map((c) => `${c.reason.kind}:${c.bufferGoalS}`)).toEqual(['watching:30', 'hidden:8', 'paused:16', 'watching:30']);
+    expect(watcher.state()).toMatchObject({ hides: 1, pauses: 1, watchedS: 20 });
+    page.set('hidden');
+    watcher.destroy(); // the player's own goal back, and no more listening
+    expect(config).toEqual({ maxBufferLength: 30, maxMaxBufferLength: 600 });
+    page.set('visible');
+    page.set('hidden');
+    expect(config.maxBufferLength).toBe(30);
+  });
+
+  it('sets shaka streaming.bufferingGoal through player.configure', () => {
+    const page = new FakeTarget();
+    let goal = 30;
+    const player = { configure: (c: { streaming: { bufferingGoal: number } }) => (goal = c.streaming.bufferingGoal), getConfiguration: () => ({ streaming: { bufferingGoal: goal } }) };
+    const watcher = new ViewerWatcher(NO_ENGAGEMENT, shakaViewerTarget(player, () => 4), new ManualClock(), page);
+    watcher.attach(page);
+    page.set('hidden');
+    expect(goal).toBe(8);
+    page.set('visible');
+    expect(goal).toBe(30);
+  });
+
+  it('counts idle after idleTimeoutMs without input while playing', async () => {
+    const page = new FakeTarget();
+    const config = { maxBufferLength: 30, maxMaxBufferLength: 600 };
+    const clock = new ManualClock();
+    const watcher = new ViewerWatcher({ ...NO_ENGAGEMENT, idleTimeoutMs: 60_000, idleGoalS: 12 }, hlsViewerTarget(config, () => 4), clock, page);
+    watcher.attach(page);
+    expect(watcher.state().idle).toBe(false);
+    clock.advanceMs(60_000);
+    expect(watcher.update()?.reason.kind).toBe('idle');
+    expect(config.maxBufferLength).toBe(12);
+    page.dispatchEvent(new Event('pointermove'));
+    expect(config.maxBufferLength).toBe(30);
+    watcher.destroy();
+  });
+});
+
+describe('the viewer option in the adapters', () => {
+  it('is validated up front; shaka needs the player to set its goal', () => {
+    expect(() => createAbrManager({ viewer: true })).toThrow(AbrkitError);
+    expect(() => createAbrManager({ viewer: { hiddenGoalS: -1 }, player: Object.assign(new EventTarget(), { configure: () => true, getConfiguration: () => ({ streaming: { bufferingGoal: 30 } }) }) })).toThrow(AbrkitError);
+    expect(() => createAbrManager({ viewer: { idleTimeoutMs: Number.NaN } })).toThrow(AbrkitError);
+  });
+
+  it('hls.js: hidden with hiddenLowestRung holds the lowest rung; visible again, the policy decides', () => {
+    const page = new FakeTarget();
+    (globalThis as { document?: unknown }).document = page;
+    try {
+      const hls = {
+        // The controller reads event names from hls's constructor, as from the Hls class.
+        constructor: { Events: { MANIFEST_PARSED: 'parsed', MAX_AUTO_LEVEL_UPDATED: 'max' } },
+        config: { abrEwmaDefaultEstimate: 500_000, maxBufferLength: 30, maxMaxBufferLength: 600 } as Record<string, number>,
+        levels: [300_000, 4_300_000].map((bitrate) => ({ bitrate, averageBitrate: bitrate, width: 0, height: 0 })),
+        minAutoLevel: 0,
+        maxAutoLevel: 1,
+        media: page,
+        mainForwardBufferInfo: { len: 10 },
+        latestLevelDetails: null,
+        listeners: new Map<string, () => void>(),
+        on(event: string, fn: () => void) {
+          this.listeners.set(event, fn);
+        },
+        off() {},
+      };
+      const top = { name: 'top', decide: (c: { maxRungIndex: number }) => ({ rungIndex: c.maxRungIndex, reason: { kind: 'startup' as const, detail: 'test' } }) };
+      const controller = new AbrkitHlsController(hls as unknown as Hls, { policy: top, clock: new ManualClock(), abandon: false, viewer: { ...NO_ENGAGEMENT, hiddenLowestRung: true } });
+      hls.listeners.get('parsed')!();
+      expect(controller.nextAutoLevel).toBe(1);
+      page.set('hidden');
+      hls.listeners.get('max')!(); // a new decision
+      expect(controller.nextAutoLevel).toBe(0);
+      expect(hls.config.maxBufferLength).toBe(8);
+      page.set('visible');
+      hls.listeners.get('max')!();
+      expect(controller.nextAutoLevel).toBe(1);
+      expect(hls.config.maxBufferLength).toBe(30);
+      controller.destroy();
+    } finally {
+      delete (globalThis as { document?: unknown }).document;
+    }
+  });
+});
