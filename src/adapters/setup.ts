@@ -15,6 +15,7 @@ import { withStallGuard, type StallGuardOptions } from '../policies/stall-guard.
 import { withSwitchHysteresis, type DroppedFramesOptions } from '../policies/parity.js';
 import type { CapToPlayerSizeOptions } from './player-limits.js';
 import { resolveViewerOptions, type ViewerOptions } from './viewer.js';
+import { resolveCmcdOptions, type CmcdOptions } from './cmcd.js';
 import type { CodecChoice, CodecFamily } from './codecs.js';
 import { createNamedEstimator, createNamedPolicy as createSharedNamedPolicy, POLICY_NAMES, type EstimatorName, type PolicyName } from '../policies/named.js';
 
@@ -121,6 +122,13 @@ export interface AdapterOptions {
    * shaka needs `player` (the goal is set with `player.configure`).
    */
   readonly viewer?: boolean | ViewerOptions;
+  /**
+   * CMCD v2 request keys (`br`, `bl`, `mtp`, `rtp`, `nor`, `ot`, `su`, `bg`, `v`, and `sid`/`cid` when
+   * given) on every media request, in query mode, from abrkit's own state (`mtp` is abrkit's
+   * estimate). `true` for the defaults. Off by default; leave the player's own `cmcd` config off with
+   * it. shaka needs `player` (a request filter on its networking engine).
+   */
+  readonly cmcd?: boolean | CmcdOptions;
 }
 
 export const ADAPTER_DEFAULTS = Object.freeze({ policy: 'bola' as AdapterPolicyName, warmUpDecisions: 200 });
@@ -203,6 +211,7 @@ export function createAdapterCore(options: AdapterOptions, initialLadder: Ladder
     throw invalidOptions('adapter', 'policy must be a policy name or an object with decide(context)');
   }
   resolveViewerOptions(options.viewer);
+  resolveCmcdOptions(options.cmcd);
   if (options.abandon !== undefined && options.abandon !== false && typeof options.abandon !== 'object') {
     throw invalidOptions('adapter', 'abandon must be an options object or false');
   }

@@ -12,6 +12,8 @@ import { createAdapterCore, mapLadder, rungBounds, type AdapterCore, type Adapte
 import { PlayerLimits, resolveParity, CORE_CACHE_HIT_MS } from '../player-limits.js';
 import { resolveViewerOptions, ViewerWatcher } from '../viewer.js';
 import { hlsViewerTarget } from '../viewer-targets.js';
+import { resolveCmcdOptions } from '../cmcd.js';
+import { installHlsCmcd } from './cmcd-loader.js';
 import { createEstimatorView, isMainMedia, sampleFromStats, TtfbWindow, type HlsBandwidthEstimatorView } from './samples.js';
 
 export type { HlsBandwidthEstimatorView } from './samples.js';
@@ -73,6 +75,8 @@ export class AbrkitHlsController implements Omit<AbrComponentAPI, 'bwEstimator'>
     this.#core = createAdapterCore(options, ladderFromBitrates([1], UNKNOWN_SEGMENT_DURATION_S));
     const viewer = resolveViewerOptions(options.viewer);
     this.#viewer = viewer ? new ViewerWatcher(viewer, hlsViewerTarget(hls.config, () => this.#mapping.ladder.segmentDurationS), this.#core.clock) : null;
+    const cmcd = resolveCmcdOptions(options.cmcd);
+    if (cmcd) installHlsCmcd(hls, cmcd, () => this.#core.controller.prediction()?.throughputBps ?? null);
     this.bwEstimator = createEstimatorView(this.#core, this.#ttfbs, () => this.#defaultEstimateBps);
     const fpsDrop = hls.config.capLevelOnFPSDrop ? { maxDroppedRatio: hls.config.fpsDroppedMonitoringThreshold } : false;
     this.#limits = new PlayerLimits(

@@ -11,6 +11,9 @@ import { PlayerLimits, resolveParity } from '../player-limits.js';
 import { invalidOptions } from '../../core/errors.js';
 import { resolveViewerOptions, ViewerWatcher } from '../viewer.js';
 import { shakaViewerTarget, type ShakaConfigurable } from '../viewer-targets.js';
+import { resolveCmcdOptions } from '../cmcd.js';
+import { registerShakaCmcd, type ShakaNetworking } from './cmcd-filter.js';
+import { bufferAheadS, playingRung } from './media.js';
 import { isPlayable, meetsRestrictions, SHAKA_PARITY_DEFAULTS, shakaParityDefaults } from './config.js';
 
 export { meetsRestrictions } from './config.js';
@@ -42,7 +45,7 @@ export interface ShakaAbrOptions extends AdapterOptions {
    * event (the response's full size and time), before the next choice; without it, the sample
    * completes only once the next request of its type is under way, so decisions see it one segment late.
    */
-  readonly player?: ShakaPlayerEvents & Partial<ShakaConfigurable>;
+  readonly player?: ShakaPlayerEvents & Partial<ShakaConfigurable> & Partial<ShakaNetworking>;
 }
 
 /** The fields of shaka's `downloadcompleted` event the manager reads. */
@@ -99,6 +102,7 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
   #limits: PlayerLimits;
   #parityKey = '';
   readonly #viewer: ViewerWatcher | null;
+  readonly #unregisterCmcd: () => void;
   readonly #codecs: CodecLock;
 
   constructor(options: ShakaAbrOptions = {}) {
@@ -116,6 +120,10 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
     const player = options.player;
     if (viewer && !(player?.configure && player.getConfiguration)) throw invalidOptions('shaka adapter', 'the viewer option needs the shaka Player as `player` (it sets streaming.bufferingGoal)');
     this.#viewer = viewer && player?.configure && player.getConfiguration ? new ViewerWatcher(viewer, shakaViewerTarget(player as ShakaConfigurable, () => this.#segmentDurationS), this.#core.clock) : null;
+    const cmcd = resolveCmcdOptions(options.cmcd);
+    if (cmcd && !player?.getNetworkingEngine) throw invalidOptions('shaka adapter', 'the cmcd option needs the shaka Player as `player` (a request filter on its networking engine)');
+    const source = { bufferS: () => this.#bufferS(), throughputBps: () => this.#core.controller.prediction()?.throughputBps ?? null, seeking: () => this.#media?.seeking ?? false };
+    this.#unregisterCmcd = cmcd && player?.getNetworkingEngine ? registerShakaCmcd(player as ShakaNetworking, cmcd, source) : () => undefined;
     options.player?.addEventListener('downloadcompleted', this.#onDownloadCompleted);
   }
 
@@ -146,6 +154,7 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
   release(): void {
     this.#options.player?.removeEventListener('downloadcompleted', this.#onDownloadCompleted);
     this.#viewer?.destroy();
+    this.#unregisterCmcd();
     this.stop();
     this.#core.controller.reset();
   }
@@ -375,18 +384,10 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
     return this.#nearestAllowed(decision.rungIndex);
   }
 
-  /** The rung on screen: the one whose size the element shows (the last chosen if several or none match). */
   #playingRung(): number | null {
-    const media = this.#media as HTMLVideoElement | null;
-    const last = this.#lastRungIndex;
-    if (!media || !(media.videoHeight > 0)) return last;
-    const matching: number[] = [];
-    this.#mapping.ladder.renditions.forEach((r, rung) => {
-      if (r.width === media.videoWidth && r.height === media.videoHeight) matching.push(rung);
-    });
-    if (matching.length === 0 || (last !== null && matching.includes(last))) return last;
-    return matching[0]!;
+    return playingRung(this.#media as HTMLVideoElement | null, this.#mapping.ladder, this.#lastRungIndex);
   }
+
 
   /** Rung bounds of the variants shaka and the restrictions allow; the lowest rung if none is. */
   #bounds(): { min: number; max: number } {
@@ -414,15 +415,9 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
   }
 
   #bufferS(): number {
-    const media = this.#media;
-    if (!media) return 0;
-    const { buffered, currentTime } = media;
-    for (let i = 0; i < buffered.length; i++) {
-      // 0.1 s tolerance: a playhead resting a hair before a range's start still has that range ahead.
-      if (buffered.start(i) <= currentTime + 0.1 && currentTime < buffered.end(i)) return buffered.end(i) - currentTime;
-    }
-    return 0;
+    return bufferAheadS(this.#media);
   }
+
 
   #rebuildLadder(): void {
     this.#codecs.update(

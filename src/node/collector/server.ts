@@ -13,6 +13,8 @@ import { openNdjsonSink } from './ndjson-sink.js';
 import { openClickHouseSink } from './clickhouse-sink.js';
 import type { ClickHouseOptions } from './clickhouse-http.js';
 import type { EventSink, IncomingBatch, ParsedEvent } from './sink.js';
+import { CMCD_PATH, CmcdProblem, createCmcdRoute } from './cmcd-route.js';
+import { join } from 'node:path';
 import { corsOrigin, createRateLimiter, requestToken, tokenMatches, type RateLimit } from './security.js';
 
 export interface CollectorOptions {
@@ -43,6 +45,8 @@ export interface CollectorOptions {
   readonly maxGroupEvents?: number;
   /** While this file exists every POST is answered 503: a fault switch for tests and drills. */
   readonly faultFile?: string;
+  /** CMCD event-mode reports (`POST /v1/cmcd`) are appended here; default `<outDir>/cmcd.ndjson`, none with ClickHouse. */
+  readonly cmcdFile?: string;
   /** Wall clock (epoch ms): rate limiting and receive times. */
   readonly nowMs?: () => number;
   readonly log?: (line: string) => void;
@@ -127,6 +131,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     sink = await openClickHouseSink(o.clickhouse!);
     log(`storing in ClickHouse ${o.clickhouse!.url}, database ${o.clickhouse!.database} (schema ready)`);
   }
+  const cmcd = createCmcdRoute(o.cmcdFile ?? (o.outDir !== undefined ? join(o.outDir, 'cmcd.ndjson') : null));
   const stats = {
     sink: sink.kind,
     acceptedBatches: 0,
@@ -202,7 +207,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
       reply(response, 200, { ok: true, ...stats });
       return;
     }
-    if (url.pathname !== '/v1/events') throw new HttpProblem(404, 'not-found', `no route ${url.pathname}; POST /v1/events`);
+    if (url.pathname !== '/v1/events' && url.pathname !== CMCD_PATH) throw new HttpProblem(404, 'not-found', `no route ${url.pathname}; POST /v1/events or ${CMCD_PATH}`);
     if (request.method !== 'POST') throw new HttpProblem(405, 'method-not-allowed', 'use POST');
     if (limiter) {
       const waitS = limiter.take(clientOf(request));
@@ -222,6 +227,13 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
       return;
     }
     const contentType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (url.pathname === CMCD_PATH) {
+      await cmcd.handle(body, contentType, clientOf(request), nowMs()).catch((e: unknown) => {
+        throw e instanceof CmcdProblem ? new HttpProblem(e.status, e.code, e.message) : e;
+      });
+      response.writeHead(204).end();
+      return;
+    }
     if (contentType !== 'application/x-ndjson') throw new HttpProblem(415, 'unsupported-media-type', `Content-Type must be application/x-ndjson, got '${contentType || '(none)'}'`);
     const key = headerValue(request.headers['idempotency-key']) ?? url.searchParams.get(IDEMPOTENCY_QUERY_PARAM);
     if (!key) throw new HttpProblem(400, 'missing-idempotency-key', `an Idempotency-Key header (or ?${IDEMPOTENCY_QUERY_PARAM}=) is required`);
@@ -273,7 +285,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }).then(() => sink.close()),
+      }).then(() => Promise.all([sink.close(), cmcd.close()]).then(() => undefined)),
   };
 }
 

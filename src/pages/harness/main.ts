@@ -131,6 +131,9 @@ async function adapterOptions(): Promise<AdapterOptions> {
   return {
     policy: timedPolicy(policy),
     estimator,
+    // Network ABR only, as before the parity rules: a frame-drop ban (on by default in the shaka adapter,
+    // as in shaka) would make runs depend on how busy the machine's CPU is (headless Chromium decodes in software).
+    droppedFrames: false,
     onAbandon: () => result.abandons++,
     onSegment: (download) => result.sampleUrls.push(new URL(download.url, location.href).pathname),
     onCodecChoice: (choice) => {
