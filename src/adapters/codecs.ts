@@ -6,26 +6,9 @@
  * `changeType` and a new init segment, which not every player or device does cleanly.
  */
 
-export type CodecFamily = 'avc' | 'hevc' | 'vp9' | 'av1' | 'vp8' | 'other';
+import { CODEC_EFFICIENCY_ORDER, type CodecFamily } from '../core/codecs.js';
 
-/**
- * Families by quality per bit, best first: the order codec comparisons commonly find (AV1 needs
- * roughly 30% fewer bits than VP9/HEVC for the same quality, and those about 35% fewer than H.264).
- */
-export const CODEC_EFFICIENCY_ORDER: readonly CodecFamily[] = ['av1', 'vp9', 'hevc', 'avc', 'vp8', 'other'];
-
-/** The family of an RFC 6381 `codecs` value (the video entry of e.g. `avc1.64001f,mp4a.40.2`). */
-export function codecFamily(codecs: string | undefined): CodecFamily {
-  for (const entry of (codecs ?? '').toLowerCase().split(',')) {
-    const codec = entry.trim();
-    if (/^(avc1|avc3)/.test(codec)) return 'avc';
-    if (/^(hvc1|hev1|dvh1|dvhe)/.test(codec)) return 'hevc';
-    if (/^(vp09|vp9)/.test(codec)) return 'vp9';
-    if (/^av01/.test(codec)) return 'av1';
-    if (/^vp8/.test(codec)) return 'vp8';
-  }
-  return 'other';
-}
+export { CODEC_EFFICIENCY_ORDER, codecFamily, type CodecFamily } from '../core/codecs.js';
 
 /** What the device says of decoding one rendition (MediaCapabilities `decodingInfo`). */
 export interface DecodeSupport {

@@ -14,8 +14,8 @@ describe('codecFamily', () => {
     expect(codecFamily('hvc1.1.6.L93.B0')).toBe('hevc');
     expect(codecFamily('vp09.00.40.08')).toBe('vp9');
     expect(codecFamily('av01.0.08M.08')).toBe('av1');
-    expect(codecFamily('mp4a.40.2')).toBe('other');
-    expect(codecFamily(undefined)).toBe('other');
+    expect(codecFamily('mp4a.40.2')).toBe('unknown');
+    expect(codecFamily(undefined)).toBe('unknown');
   });
 });
 

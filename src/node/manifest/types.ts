@@ -7,7 +7,9 @@
 export type StreamKind = 'hls' | 'dash';
 
 /** Video codec families abrkit tells apart; `unknown` when the manifest names no codec abrkit knows. */
-export type CodecFamily = 'avc' | 'hevc' | 'vp9' | 'av1' | 'unknown';
+import type { CodecFamily } from '../../core/codecs.js';
+
+export type { CodecFamily };
 
 /** A byte range in a resource: `length` bytes from `offset` (HLS `n@o`, DASH `first-last`). */
 export interface ByteRange {
