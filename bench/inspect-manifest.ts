@@ -55,6 +55,33 @@ for (const [kind, path] of [['hls', stream.hls], ['dash', stream.dash]] as const
   console.log(`${kind}: ${summary}; inspect over loopback median ${median(inspectMs).toFixed(0)} ms (${inspectMs.map((ms) => ms.toFixed(0)).join(', ')}), from the cache median ${median(cachedMs).toFixed(1)} ms (${cachedMs.map((ms) => ms.toFixed(1)).join(', ')})`);
 }
 
+if (stream.variants && stream.variants.some((v) => v.id !== `r${v.rung}`)) {
+  // The second stream's layout (a folder per codec and rung, audio apart): per codec family, the
+  // ladder's bitrates against stream.json's, its video bytes against the files, and the audio part
+  // (the same on every rung of a segment) against the audio files.
+  const sizesIn = (dir: string) =>
+    readFileSync(join(dir, 'index.m3u8'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#')).map((uri) => statSync(join(dir, uri)).size);
+  const audioBytes = sizesIn(join(media, 'hls', 'audio')).reduce((a, b) => a + b, 0);
+  for (const [kind, path] of [['hls', stream.hls], ['dash', stream.dash]] as const) {
+    for (const family of [...new Set(stream.variants.map((v) => v.family))]) {
+      const { video } = await loadManifestVideo(`${origin}/${path}`, { codec: family as 'avc', cacheFile: join(mkdtempSync(join(tmpdir(), 'abrkit-inspect-')), 'ladder.json') });
+      const variants = stream.variants.filter((v) => v.family === family).sort((a, b) => a.rung - b.rung);
+      const files = variants.map((v) => sizesIn(join(media, 'hls', v.id)));
+      const bitratesSame = JSON.stringify(video.renditions.map((r) => r.bitrateBps)) === JSON.stringify(stream.ladderKbps.map((k) => k * 1000));
+      let audioSame = true;
+      let audioTotal = 0;
+      video.segmentSizesBytes.forEach((row, s) => {
+        const parts = row.map((bytes, rung) => bytes - files[rung]![s]!);
+        if (parts.some((p) => p !== parts[0])) audioSame = false;
+        audioTotal += parts[0]!;
+      });
+      console.log(`${kind} ${family}: bitrates equal stream.json's: ${bitratesSame}; video bytes per segment = the files' with the same audio part on every rung: ${audioSame}; audio counted ${audioTotal} B of the audio files' ${audioBytes} B (${((100 * audioTotal) / audioBytes).toFixed(1)}%: apportioned by time over the video's ${stream.durationS} s)`);
+    }
+  }
+  server.close();
+  process.exit(0);
+}
+
 // The HLS ladder against the files on disk, as bench/stream-ladder.ts reads them.
 const hls = await loadManifestVideo(`${origin}/${stream.hls}`, { cacheFile: join(mkdtempSync(join(tmpdir(), 'abrkit-inspect-')), 'ladder.json') });
 const onDisk = stream.ladderKbps.map((_, rung) => {
