@@ -26,21 +26,19 @@ traces=$(mktemp -d)
 trap 'rm -rf "$traces"; [ -n "${origin:-}" ] && kill "$origin" 2>/dev/null || true' EXIT
 for f in $(ls "$VALIDATION" | head -n "$TRACES"); do ln -s "$(cd "$VALIDATION" && pwd)/$f" "$traces/$f"; done
 mkdir -p .cache/bench
+manifest_for() { [ "$1" = shaka ] && echo dash/manifest.mpd || echo hls/master.m3u8; }
+run() { # player where src repeat
+  node dist/cli.js browser-eval --player "$1" --policies "$POLICIES" --traces "$traces" --repeat "$4" --src "$3" --json ".cache/bench/own-stream-$2-$1.json"
+}
 for player in hls shaka; do
-  manifest=hls/master.m3u8
-  [ "$player" = shaka ] && manifest=dash/manifest.mpd
-  echo "== $player, folder ($MEDIA/$manifest)"
-  node dist/cli.js browser-eval --player "$player" --policies "$POLICIES" --traces "$traces" --repeat "$REPEAT" \
-    --src "$MEDIA/$manifest" --json ".cache/bench/own-stream-folder-$player.json"
+  echo "== $player, folder ($MEDIA/$(manifest_for $player))"
+  run "$player" folder "$MEDIA/$(manifest_for $player)" "$REPEAT"
 done
 port=$((20000 + RANDOM % 20000))
 (cd "$MEDIA" && exec python3 -m http.server "$port" --bind 127.0.0.1 >/dev/null 2>&1) &
 origin=$!
 sleep 1
 for player in hls shaka; do
-  manifest=hls/master.m3u8
-  [ "$player" = shaka ] && manifest=dash/manifest.mpd
-  echo "== $player, URL through the proxy (http://127.0.0.1:$port/$manifest?token=...)"
-  node dist/cli.js browser-eval --player "$player" --policies "$POLICIES" --traces "$traces" --repeat "$URL_REPEAT" \
-    --src "http://127.0.0.1:$port/$manifest?token=bench" --json ".cache/bench/own-stream-url-$player.json"
+  echo "== $player, URL through the proxy (http://127.0.0.1:$port/$(manifest_for $player)?token=...)"
+  run "$player" url "http://127.0.0.1:$port/$(manifest_for $player)?token=bench" "$URL_REPEAT"
 done

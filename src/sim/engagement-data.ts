@@ -2,9 +2,9 @@
  * Engagement training data: sessions as a watch-time line with pauses, seeks and hides on it, from
  * telemetry (NDJSON) or from simulated viewers, cut into the model's intervals.
  */
-import { ParseError } from '../core/errors.js';
 import { engagementInputs } from '../policies/engagement.js';
-import { checkTelemetryEvent, type TelemetryEvent } from '../telemetry/schema.js';
+import type { TelemetryEvent } from '../telemetry/schema.js';
+import { telemetryBySession } from './telemetry-traces.js';
 import type { ViewerModel } from './viewers.js';
 import { sampleViewer } from './viewers.js';
 
@@ -35,28 +35,10 @@ export interface EngagementRow {
  * `visibility` events to `hidden`. Lines that are not events throw a ParseError with the line number.
  */
 export function engagementSessionsFromTelemetry(text: string, name: string): EngagementSession[] {
-  const bySession = new Map<string, TelemetryEvent[]>();
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.trim();
-    if (line === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      throw new ParseError('trace-parse', name, i + 1, 'not a JSON line');
-    }
-    const problem = checkTelemetryEvent(value);
-    if (problem !== null) throw new ParseError('trace-parse', name, i + 1, problem);
-    const event = value as TelemetryEvent;
-    let list = bySession.get(event.sid);
-    if (!list) bySession.set(event.sid, (list = []));
-    list.push(event);
-  }
+  const bySession = telemetryBySession(text, name, (event): event is TelemetryEvent => true);
   const sessions: EngagementSession[] = [];
   for (const raw of bySession.values()) {
-    const seen = new Set<number>();
-    const events = raw.filter((e) => !seen.has(e.seq) && seen.add(e.seq)).sort((a, b) => a.t - b.t || a.seq - b.seq);
+    const events = raw.sort((a, b) => a.t - b.t || a.seq - b.seq);
     let playingSinceMs: number | null = null;
     let watchedMs = 0;
     let ended = false;

@@ -5,7 +5,7 @@
 import { ParseError } from '../core/errors.js';
 import type { Trace } from './trace.js';
 import type { DownloadSample } from '../core/sample.js';
-import { checkTelemetryEvent, type SegmentEvent } from '../telemetry/schema.js';
+import { checkTelemetryEvent, type SegmentEvent, type TelemetryEvent } from '../telemetry/schema.js';
 
 export interface ToTracesOptions {
   /**
@@ -93,7 +93,19 @@ export function tracesFromTelemetry(text: string, name: string, options: ToTrace
  * naming the line.
  */
 export function segmentsBySession(text: string, name: string, objectTypes: readonly string[] = TO_TRACES_DEFAULTS.objectTypes): Map<string, SegmentEvent[]> {
-  const bySession = new Map<string, SegmentEvent[]>();
+  const bySession = telemetryBySession(text, name, (event): event is SegmentEvent => event.type === 'segment' && objectTypes.includes(event.ot));
+  for (const [sessionId, events] of bySession) bySession.set(sessionId, events.sort((a, b) => a.startMs - b.startMs || a.seq - b.seq));
+  return bySession;
+}
+
+/**
+ * The events of an NDJSON export that `keep` accepts, by session, each event once (the same event
+ * reaches a file twice only through a buggy sender: the first copy is kept), in file order.
+ * Every line must be a valid event: a malformed one fails with its line number.
+ */
+export function telemetryBySession<E extends TelemetryEvent>(text: string, name: string, keep: (event: TelemetryEvent) => event is E): Map<string, E[]> {
+  const bySession = new Map<string, E[]>();
+  const seen = new Map<string, Set<number>>();
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
@@ -106,16 +118,15 @@ export function segmentsBySession(text: string, name: string, objectTypes: reado
     }
     const problem = checkTelemetryEvent(value);
     if (problem !== null) throw new ParseError('trace-parse', name, i + 1, problem);
-    const event = value as SegmentEvent;
-    if (event.type !== 'segment' || !objectTypes.includes(event.ot)) continue;
+    const event = value as TelemetryEvent;
+    if (!keep(event)) continue;
+    let seqs = seen.get(event.sid);
+    if (!seqs) seen.set(event.sid, (seqs = new Set()));
+    if (seqs.has(event.seq)) continue;
+    seqs.add(event.seq);
     let list = bySession.get(event.sid);
     if (!list) bySession.set(event.sid, (list = []));
     list.push(event);
-  }
-  for (const [sessionId, raw] of bySession) {
-    // The same event can reach a file twice only through a buggy sender; keep the first copy.
-    const seen = new Set<number>();
-    bySession.set(sessionId, raw.filter((e) => !seen.has(e.seq) && seen.add(e.seq)).sort((a, b) => a.startMs - b.startMs || a.seq - b.seq));
   }
   return bySession;
 }
