@@ -2,8 +2,8 @@
 # What a user runs, from what a user installs: packs abrkit (after `npm run build`), installs the
 # tarball into an empty project beside the players and playwright-core, and runs the documented
 # commands from there: `abrkit --help`, `abrkit eval` (the embedded default), `abrkit media` (a
-# 20 s default stream) and a 20 s `abrkit browser-eval` (one trace, both players). Fails on any
-# error or on output that is not what the command promises.
+# 20 s default stream), `abrkit demo` (serves its page) and a 20 s `abrkit browser-eval` (one
+# trace, both players). Fails on any error or on output that is not what the command promises.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -49,6 +49,15 @@ import('abrkit').then(async (m) => {
 
 npx --no-install abrkit media --duration 20 > media.txt
 [ -f node_modules/.cache/abrkit/media/stream.json ] || fail 'abrkit media wrote no node_modules/.cache/abrkit/media/stream.json'
+
+# The demo server: starts, prints its URL, serves the page and the stream's manifest.
+npx --no-install abrkit demo --port 0 > demo.txt 2>&1 &
+demo=$!
+for _ in $(seq 1 60); do grep -q 'abrkit demo: http' demo.txt && break; sleep 0.5; done
+url=$(grep -o 'abrkit demo: http[^ ]*' demo.txt | cut -d' ' -f3)
+[ -n "$url" ] || { kill "$demo"; cat demo.txt >&2; fail 'abrkit demo printed no URL'; }
+node -e "fetch('$url').then((r) => { if (!r.ok) throw new Error('status ' + r.status); return r.text(); }).then((t) => { if (!t.includes('<html')) throw new Error('not a page'); })" || { kill "$demo"; fail "abrkit demo: $url"; }
+kill "$demo"; wait "$demo" 2>/dev/null || true
 
 printf '0\t3\n10\t1\n20\t3\n60\t3\n' > trace.txt
 for player in hls shaka; do
