@@ -69,6 +69,22 @@ describe('abrkit shaka AbrManager', () => {
     expect(manager.chooseVariant().id).toBe(13); // 2.85 Mbps fits, 4.3 does not
   });
 
+  it('samples video segments only: a separate audio track\'s small, round-trip-bound segments do not lower the estimate', () => {
+    const clock = new ManualClock();
+    const player = new EventTarget();
+    const manager = createAbrManager({ policy: 'rate', clock, abandon: false, player });
+    manager.configure(abrConfig());
+    manager.setVariants(VARIANTS, false);
+    const completed = (req: Request, context: RequestContext, bytes: number, timeMs: number) =>
+      player.dispatchEvent(Object.assign(new Event('downloadcompleted'), { requestType: 1, request: req, context, response: { data: new ArrayBuffer(bytes), timeMs } }));
+    const audioContext = { type: 1, stream: { type: 'audio' }, segment: null } as unknown as RequestContext;
+    completed(request(), videoContext(VARIANTS[1]!), 1_000_000, 1000); // 8 Mbit/s
+    completed(request('https://cdn.example/audio/seg1.m4s'), audioContext, 16_000, 30); // "4.3 Mbit/s"
+    manager.segmentDownloaded(30, 16_000, true, request('https://cdn.example/audio/seg2.m4s'), audioContext);
+    manager.segmentDownloaded(30, 16_000, true, request('https://cdn.example/audio/seg3.m4s'), audioContext);
+    expect(manager.getBandwidthEstimate()).toBeCloseTo(8e6, 6);
+  });
+
   it('with the player given, a sample completes at its downloadcompleted event (response size and time), before the next request chooses', () => {
     const clock = new ManualClock();
     const player = new EventTarget();

@@ -301,7 +301,10 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
       ...(aggregate.rungIndex !== undefined ? { rungIndex: aggregate.rungIndex } : {}),
     };
     const fromCache = aggregate.request !== undefined && this.#fromCache.has(aggregate.request);
-    if (this.#limits.acceptSample(sample, this.#core.controller.prediction()?.throughputBps ?? null, fromCache)) this.#core.controller.addSample(sample);
+    // Only video (or muxed) segments measure the link: a separate audio track's segments are a few
+    // kB, fetched in tens of ms, and their round-trip-bound "throughput" dragged the estimate down.
+    const measuresLink = aggregate.contentType === 'video' || aggregate.contentType === 'unknown';
+    if (measuresLink && this.#limits.acceptSample(sample, this.#core.controller.prediction()?.throughputBps ?? null, fromCache)) this.#core.controller.addSample(sample);
     const url = aggregate.request?.uris[0];
     if (this.#options.onSegment && url !== undefined && (aggregate.contentType === 'video' || aggregate.contentType === 'unknown')) {
       this.#options.onSegment({
