@@ -18,6 +18,8 @@ export interface PageConfig {
    * seconds later (wall clock), visible again. Playback goes on meanwhile, as in a background tab.
    */
   readonly hide?: { readonly atS: number; readonly forS: number };
+  /** abrkit policies: the adapters' `minSwitchUpIntervalMs` (absent: off). */
+  readonly minSwitchUpIntervalMs?: number;
 }
 
 /** A moment of the session on the page clock (`performance.now()` ms since the page started). */

@@ -24,6 +24,8 @@ export async function browserEval(options: {
   repeat: number;
   rttMs?: number | undefined;
   bufferGoalS?: number | undefined;
+  /** abrkit policies: the adapters' `minSwitchUpIntervalMs`. */
+  minSwitchUpIntervalMs?: number | undefined;
   /** A generated stream's folder, or a user's stream from `openSource`. */
   mediaDir: string | PlayableSource;
   format?: StreamFormat;
@@ -49,6 +51,7 @@ export async function browserEval(options: {
             ...(options.format ? { format: options.format } : {}),
             ...(options.rttMs === undefined ? {} : { rttMs: options.rttMs }),
             ...(options.bufferGoalS === undefined ? {} : { bufferGoalS: options.bufferGoalS }),
+            ...(options.minSwitchUpIntervalMs === undefined ? {} : { minSwitchUpIntervalMs: options.minSwitchUpIntervalMs }),
           });
           runs.push(session);
           options.onSession?.(session);

@@ -43,6 +43,8 @@ export interface BrowserRunOptions {
   readonly viewer?: PageConfig['viewer'];
   /** Emulate a hidden tab from playhead `atS` for `forS` wall seconds (see `PageConfig.hide`). */
   readonly hide?: PageConfig['hide'];
+  /** abrkit policies: the adapters' `minSwitchUpIntervalMs`. */
+  readonly minSwitchUpIntervalMs?: number;
 }
 
 export type StreamFormat = 'hls' | 'dash' | 'hls-aes';
@@ -135,6 +137,7 @@ export class BrowserHarness {
       maxS: durationS >= stream.durationS ? 0 : durationS,
       ...(options.viewer ? { viewer: options.viewer } : {}),
       ...(options.hide ? { hide: options.hide } : {}),
+      ...(options.minSwitchUpIntervalMs ? { minSwitchUpIntervalMs: options.minSwitchUpIntervalMs } : {}),
     };
     const context = await this.#browser.newContext();
     const page = await context.newPage();

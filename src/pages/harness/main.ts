@@ -134,6 +134,7 @@ async function adapterOptions(): Promise<AdapterOptions> {
     // Network ABR only, as before the parity rules: a frame-drop ban (on by default in the shaka adapter,
     // as in shaka) would make runs depend on how busy the machine's CPU is (headless Chromium decodes in software).
     droppedFrames: false,
+    ...(config.minSwitchUpIntervalMs ? { minSwitchUpIntervalMs: config.minSwitchUpIntervalMs } : {}),
     onAbandon: () => result.abandons++,
     onSegment: (download) => result.sampleUrls.push(new URL(download.url, location.href).pathname),
     onCodecChoice: (choice) => {

@@ -27,6 +27,8 @@ to each trace, and measures from the <video> element. Traces are cut to the play
   --repeat <n>           sessions per (policy, trace); the per-trace figures are medians (default 1)
   --rtt <ms>             round-trip time added per request (default: the trace's, else 40)
   --buffer <s>           forward buffer for every player and policy (default 30)
+  --min-switch-up <ms>   abrkit policies: no switch up within this long of the last switch
+                         (the adapters' minSwitchUpIntervalMs; default off)
   --src <url|dir|file>   your own HLS or DASH stream: a manifest URL (played through a local proxy
                          over the same shaped link), a manifest file, or a folder holding one
                          (served locally). hls.js plays HLS; shaka plays HLS or DASH
@@ -47,6 +49,7 @@ export async function run(args: string[]): Promise<void> {
       repeat: { type: 'string' },
       rtt: { type: 'string' },
       buffer: { type: 'string' },
+      'min-switch-up': { type: 'string' },
       media: { type: 'string' },
       stream: { type: 'string' },
       src: { type: 'string' },
@@ -69,6 +72,7 @@ export async function run(args: string[]): Promise<void> {
   const repeat = Math.round(positive(values.repeat, 'repeat') ?? 1);
   const rttMs = positive(values.rtt, 'rtt');
   const bufferGoalS = positive(values.buffer, 'buffer');
+  const minSwitchUpIntervalMs = positive(values['min-switch-up'], 'min-switch-up');
   const format = values.format;
   if (format !== undefined && format !== 'hls' && format !== 'dash' && format !== 'hls-aes') throw new UsageError(`--format must be hls, dash or hls-aes, got '${format}'`);
   if (format === 'dash' && player === 'hls') throw new UsageError('hls.js plays HLS only: --format hls or hls-aes');
@@ -86,7 +90,7 @@ export async function run(args: string[]): Promise<void> {
   } else {
     mediaDir = values.media ?? ensureTestStream(streamName, (line) => console.error(`browser-eval: ${line}`)).dir;
   }
-  const result = await browserEval({ player, policies, traces, durationS: durationOption, repeat, rttMs, bufferGoalS, mediaDir, ...(format ? { format } : {}) });
+  const result = await browserEval({ player, policies, traces, durationS: durationOption, repeat, rttMs, bufferGoalS, minSwitchUpIntervalMs, mediaDir, ...(format ? { format } : {}) });
   console.log(`\n${player}, ${traces.length} traces x ${repeat}, QoE_lin\n`);
   console.log(formatBrowserSummary(result));
   if (values.json) {
