@@ -52,6 +52,21 @@ describe('viewer watcher', () => {
     expect(config.maxBufferLength).toBe(30);
   });
 
+  it('an element paused before playback has started (autoplay pending) is not a paused viewer', () => {
+    const page = new FakeTarget();
+    page.paused = true;
+    const config = { maxBufferLength: 30, maxMaxBufferLength: 600 };
+    const watcher = new ViewerWatcher(NO_ENGAGEMENT, hlsViewerTarget(config, () => 4), new ManualClock(), page);
+    watcher.attach(page);
+    expect(watcher.state().paused).toBe(false);
+    expect(config.maxBufferLength).toBe(30);
+    page.media('play');
+    page.media('pause');
+    expect(watcher.state().paused).toBe(true);
+    expect(config.maxBufferLength).toBe(16);
+    watcher.destroy();
+  });
+
   it('sets shaka streaming.bufferingGoal through player.configure', () => {
     const page = new FakeTarget();
     let goal = 30;
