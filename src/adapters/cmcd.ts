@@ -16,6 +16,44 @@ export interface CmcdOptions {
    * throughput the player considers sufficient. Default 2; 0 sends no `rtp`.
    */
   readonly rtpFactor?: number;
+  /** Request mode: the keys on every media request's URL. Default true; false with `events` for event mode only. */
+  readonly requests?: boolean;
+  /** Event mode: reports POSTed to a collector (src/adapters/cmcd-events.ts). Default: none. */
+  readonly events?: CmcdEventOptions;
+}
+
+export interface CmcdEventOptions {
+  /** Where reports go: `abrkit collect`'s `http://host:port/v1/cmcd`, or any CMCD event collector. */
+  readonly url: string;
+  /** Sent as `Authorization: Bearer <token>` (the collector's ingest token). */
+  readonly token?: string;
+  /** A time-interval report (`t`) every this many seconds while attached; 0 sends none. Default 30 (CTA-5004-B). */
+  readonly intervalS?: number;
+  /** Reports sent in one POST once this many are waiting. Default 8. */
+  readonly batchSize?: number;
+  /** A waiting report is sent at the latest after this long, ms. Default 5000. */
+  readonly flushAfterMs?: number;
+  /** At most this many reports wait while the collector is unreachable (the oldest go first). Default 500. */
+  readonly maxQueued?: number;
+}
+
+
+export const CMCD_EVENT_DEFAULTS = Object.freeze({ intervalS: 30, batchSize: 8, flushAfterMs: 5000, maxQueued: 500 });
+
+export type ResolvedCmcdEventOptions = Required<Omit<CmcdEventOptions, 'token'>> & Pick<CmcdEventOptions, 'token'>;
+
+export function resolveCmcdEventOptions(events: CmcdEventOptions | undefined): ResolvedCmcdEventOptions | null {
+  if (events === undefined) return null;
+  if (typeof events !== 'object' || events === null || typeof events.url !== 'string' || events.url === '') {
+    throw invalidOptions('cmcd', 'events must be an object with the collector url');
+  }
+  const o = { ...CMCD_EVENT_DEFAULTS, ...events };
+  if (!(o.intervalS >= 0 && Number.isFinite(o.intervalS))) throw invalidOptions('cmcd', `events.intervalS must be a number >= 0, got ${o.intervalS}`);
+  for (const key of ['batchSize', 'flushAfterMs', 'maxQueued'] as const) {
+    if (!(o[key] >= 1 && Number.isFinite(o[key]))) throw invalidOptions('cmcd', `events.${key} must be a number >= 1, got ${o[key]}`);
+  }
+  if (o.token !== undefined && typeof o.token !== 'string') throw invalidOptions('cmcd', 'events.token must be a string');
+  return o;
 }
 
 export const CMCD_DEFAULTS = Object.freeze({ rtpFactor: 2 });
@@ -45,6 +83,7 @@ export function resolveCmcdOptions(cmcd: boolean | CmcdOptions | undefined): Req
   if (cmcd === undefined || cmcd === false) return null;
   if (cmcd !== true && (typeof cmcd !== 'object' || cmcd === null)) throw invalidOptions('adapter', 'cmcd must be a boolean or an options object');
   const o = { ...CMCD_DEFAULTS, ...(cmcd === true ? {} : cmcd) };
+  if (o.requests !== undefined && typeof o.requests !== 'boolean') throw invalidOptions('cmcd', 'requests must be a boolean');
   if (!(o.rtpFactor >= 0 && Number.isFinite(o.rtpFactor))) throw invalidOptions('cmcd', `rtpFactor must be a number >= 0, got ${o.rtpFactor}`);
   for (const key of ['sessionId', 'contentId'] as const) {
     const value = o[key];
@@ -54,12 +93,12 @@ export function resolveCmcdOptions(cmcd: boolean | CmcdOptions | undefined): Req
 }
 
 /** Rounded to the nearest multiple of `step`, as CTA-5004 asks of `bl` (100 ms) and `mtp`/`rtp` (100 kbps). */
-function nearest(value: number, step: number): number {
+export function nearest(value: number, step: number): number {
   return Math.round(value / step) * step;
 }
 
 /** An sf-string: quoted, with `"` and `\` escaped (RFC 8941); other characters outside printable ASCII are dropped. */
-function sfString(value: string): string {
+export function sfString(value: string): string {
   return `"${value.replace(/[^\x20-\x7e]/g, '').replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
@@ -82,6 +121,11 @@ export function encodeCmcdRequest(state: CmcdRequestState, options: CmcdOptions 
   if (options.sessionId !== undefined) fields.push(['sid', sfString(options.sessionId)]);
   if (state.startup) fields.push(['su', true]);
   fields.push(['v', '2']);
+  return formatCmcdDictionary(fields);
+}
+
+/** A CMCD dictionary from encoded fields: keys in alphabetical order, booleans (true) as bare keys. */
+export function formatCmcdDictionary(fields: [string, string | true][]): string {
   fields.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return fields.map(([key, value]) => (value === true ? key : `${key}=${value}`)).join(',');
 }

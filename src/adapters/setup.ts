@@ -15,7 +15,7 @@ import { withStallGuard, type StallGuardOptions } from '../policies/stall-guard.
 import { withSwitchHysteresis, type DroppedFramesOptions } from '../policies/parity.js';
 import type { CapToPlayerSizeOptions } from './player-limits.js';
 import { resolveViewerOptions, type ViewerOptions } from './viewer.js';
-import { resolveCmcdOptions, type CmcdOptions } from './cmcd.js';
+import { resolveCmcdEventOptions, resolveCmcdOptions, type CmcdOptions } from './cmcd.js';
 import type { CodecChoice, CodecFamily } from './codecs.js';
 import { createNamedEstimator, createNamedPolicy as createSharedNamedPolicy, POLICY_NAMES, type EstimatorName, type PolicyName } from '../policies/named.js';
 
@@ -126,7 +126,9 @@ export interface AdapterOptions {
    * CMCD v2 request keys (`br`, `bl`, `mtp`, `rtp`, `nor`, `ot`, `su`, `bg`, `v`, and `sid`/`cid` when
    * given) on every media request, in query mode, from abrkit's own state (`mtp` is abrkit's
    * estimate). `true` for the defaults. Off by default; leave the player's own `cmcd` config off with
-   * it. shaka needs `player` (a request filter on its networking engine).
+   * it. shaka needs `player` (a request filter on its networking engine). `events: { url, token?,
+   * intervalS? }` adds event mode (play states, bitrate changes, backgrounding, errors, a time
+   * interval) POSTed to a collector; `requests: false` with it sends events only.
    */
   readonly cmcd?: boolean | CmcdOptions;
 }
@@ -211,7 +213,7 @@ export function createAdapterCore(options: AdapterOptions, initialLadder: Ladder
     throw invalidOptions('adapter', 'policy must be a policy name or an object with decide(context)');
   }
   resolveViewerOptions(options.viewer);
-  resolveCmcdOptions(options.cmcd);
+  resolveCmcdEventOptions(resolveCmcdOptions(options.cmcd)?.events);
   if (options.abandon !== undefined && options.abandon !== false && typeof options.abandon !== 'object') {
     throw invalidOptions('adapter', 'abandon must be an options object or false');
   }

@@ -20,6 +20,8 @@ export interface PageConfig {
   readonly hide?: { readonly atS: number; readonly forS: number };
   /** abrkit policies: the adapters' `minSwitchUpIntervalMs` (absent: off). */
   readonly minSwitchUpIntervalMs?: number;
+  /** abrkit policies: the adapters' `cmcd` option as JSON (absent: off). */
+  readonly cmcd?: Readonly<Record<string, unknown>>;
 }
 
 /** A moment of the session on the page clock (`performance.now()` ms since the page started). */

@@ -14,6 +14,7 @@ import { resolveViewerOptions, ViewerWatcher } from '../viewer.js';
 import { hlsViewerTarget } from '../viewer-targets.js';
 import { resolveCmcdOptions } from '../cmcd.js';
 import { installHlsCmcd } from './cmcd-loader.js';
+import { lazyCmcdEvents, type LazyCmcdEvents } from '../cmcd-events-lazy.js';
 import { createEstimatorView, isMainMedia, sampleFromStats, TtfbWindow, type HlsBandwidthEstimatorView } from './samples.js';
 
 export type { HlsBandwidthEstimatorView } from './samples.js';
@@ -55,6 +56,7 @@ export class AbrkitHlsController implements Omit<AbrComponentAPI, 'bwEstimator'>
   readonly #ttfbs = new TtfbWindow();
   readonly #limits: PlayerLimits;
   readonly #viewer: ViewerWatcher | null;
+  readonly #cmcdEvents: LazyCmcdEvents | null;
   #defaultEstimateBps: number;
   #inFlight: { frag: Fragment; part: Part | null } | null = null;
   #timer: ReturnType<typeof setInterval> | null = null;
@@ -76,7 +78,12 @@ export class AbrkitHlsController implements Omit<AbrComponentAPI, 'bwEstimator'>
     const viewer = resolveViewerOptions(options.viewer);
     this.#viewer = viewer ? new ViewerWatcher(viewer, hlsViewerTarget(hls.config, () => this.#mapping.ladder.segmentDurationS), this.#core.clock) : null;
     const cmcd = resolveCmcdOptions(options.cmcd);
-    if (cmcd) installHlsCmcd(hls, cmcd, () => this.#core.controller.prediction()?.throughputBps ?? null);
+    if (cmcd && cmcd.requests !== false) installHlsCmcd(hls, cmcd, () => this.#core.controller.prediction()?.throughputBps ?? null);
+    this.#cmcdEvents = lazyCmcdEvents(cmcd, {
+      bitrateBps: () => (this.#lastLoadedLevel >= 0 ? (hls.levels[this.#lastLoadedLevel]?.bitrate ?? null) : null),
+      bufferS: () => hls.mainForwardBufferInfo?.len ?? 0,
+      throughputBps: () => this.#core.controller.prediction()?.throughputBps ?? null,
+    });
     this.bwEstimator = createEstimatorView(this.#core, this.#ttfbs, () => this.#defaultEstimateBps);
     const fpsDrop = hls.config.capLevelOnFPSDrop ? { maxDroppedRatio: hls.config.fpsDroppedMonitoringThreshold } : false;
     this.#limits = new PlayerLimits(
@@ -90,6 +97,10 @@ export class AbrkitHlsController implements Omit<AbrComponentAPI, 'bwEstimator'>
     hls.on(events.MAX_AUTO_LEVEL_UPDATED, this.#invalidate);
     hls.on(events.FRAG_LOADING, this.#onFragLoading);
     hls.on(events.FRAG_LOADED, this.#onFragLoaded);
+    if (this.#cmcdEvents) {
+      hls.on(events.MEDIA_ATTACHED, this.#onMediaAttached);
+      hls.on(events.ERROR, this.#onError);
+    }
   }
 
   /** The core controller (for inspection and tests). */
@@ -140,6 +151,9 @@ export class AbrkitHlsController implements Omit<AbrComponentAPI, 'bwEstimator'>
     hls.off(events.MAX_AUTO_LEVEL_UPDATED, this.#invalidate);
     hls.off(events.FRAG_LOADING, this.#onFragLoading);
     hls.off(events.FRAG_LOADED, this.#onFragLoaded);
+    hls.off(events.MEDIA_ATTACHED, this.#onMediaAttached);
+    hls.off(events.ERROR, this.#onError);
+    this.#cmcdEvents?.destroy();
     this.#inFlight = null;
   }
 
@@ -244,6 +258,15 @@ export class AbrkitHlsController implements Omit<AbrComponentAPI, 'bwEstimator'>
     this.#core.controller.reset();
   };
 
+  #onMediaAttached = (): void => {
+    this.#cmcdEvents?.attach(this.#hls.media);
+  };
+
+  #onError = (_event: unknown, data: { fatal: boolean; details: string }): void => {
+    if (!data.fatal || !this.#cmcdEvents) return;
+    this.#cmcdEvents.fatal(data.details);
+  };
+
   #onLevelLoaded = (_event: unknown, data: LevelLoadedData): void => {
     const durationS = data.details.averagetargetduration || data.details.targetduration;
     if (durationS > 0 && durationS !== this.#mapping.ladder.segmentDurationS) this.#onLevelsChanged();
@@ -268,6 +291,8 @@ export class AbrkitHlsController implements Omit<AbrComponentAPI, 'bwEstimator'>
     // A bitrate-test fragment is measured but never played; it does not count as the previous rung.
     if (!frag.bitrateTest) {
       this.#lastLoadedLevel = frag.level;
+      const bitrateBps = this.#hls.levels[frag.level]?.bitrate;
+      if (bitrateBps) this.#cmcdEvents?.bitrate(bitrateBps);
       if (typeof frag.sn === 'number' && !part) this.#lastLoadedSn = frag.sn;
     }
     if (frag.level === this.#forcedLevel) this.#forcedLevel = -1;

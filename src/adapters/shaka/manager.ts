@@ -13,6 +13,7 @@ import { resolveViewerOptions, ViewerWatcher } from '../viewer.js';
 import { shakaViewerTarget, type ShakaConfigurable } from '../viewer-targets.js';
 import { resolveCmcdOptions } from '../cmcd.js';
 import { registerShakaCmcd, type ShakaNetworking } from './cmcd-filter.js';
+import { lazyCmcdEvents, type LazyCmcdEvents } from '../cmcd-events-lazy.js';
 import { bufferAheadS, playingRung } from './media.js';
 import { isPlayable, meetsRestrictions, SHAKA_PARITY_DEFAULTS, shakaParityDefaults } from './config.js';
 
@@ -103,6 +104,7 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
   #parityKey = '';
   readonly #viewer: ViewerWatcher | null;
   readonly #unregisterCmcd: () => void;
+  readonly #cmcdEvents: LazyCmcdEvents | null;
   readonly #codecs: CodecLock;
 
   constructor(options: ShakaAbrOptions = {}) {
@@ -121,9 +123,15 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
     if (viewer && !(player?.configure && player.getConfiguration)) throw invalidOptions('shaka adapter', 'the viewer option needs the shaka Player as `player` (it sets streaming.bufferingGoal)');
     this.#viewer = viewer && player?.configure && player.getConfiguration ? new ViewerWatcher(viewer, shakaViewerTarget(player as ShakaConfigurable, () => this.#segmentDurationS), this.#core.clock) : null;
     const cmcd = resolveCmcdOptions(options.cmcd);
-    if (cmcd && !player?.getNetworkingEngine) throw invalidOptions('shaka adapter', 'the cmcd option needs the shaka Player as `player` (a request filter on its networking engine)');
+    const requestMode = cmcd !== null && cmcd.requests !== false;
+    if (requestMode && !player?.getNetworkingEngine) throw invalidOptions('shaka adapter', 'the cmcd option needs the shaka Player as `player` (a request filter on its networking engine)');
     const source = { bufferS: () => this.#bufferS(), throughputBps: () => this.#core.controller.prediction()?.throughputBps ?? null, seeking: () => this.#media?.seeking ?? false };
-    this.#unregisterCmcd = cmcd && player?.getNetworkingEngine ? registerShakaCmcd(player as ShakaNetworking, cmcd, source) : () => undefined;
+    this.#unregisterCmcd = requestMode && player?.getNetworkingEngine ? registerShakaCmcd(player as ShakaNetworking, cmcd, source) : () => undefined;
+    this.#cmcdEvents = lazyCmcdEvents(cmcd, {
+      bitrateBps: () => (this.#lastRungIndex === null ? null : (this.#mapping.ladder.renditions[this.#lastRungIndex]?.bitrateBps ?? null)),
+      bufferS: () => this.#bufferS(),
+      throughputBps: () => this.#core.controller.prediction()?.throughputBps ?? null,
+    });
     options.player?.addEventListener('downloadcompleted', this.#onDownloadCompleted);
   }
 
@@ -155,6 +163,7 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
     this.#options.player?.removeEventListener('downloadcompleted', this.#onDownloadCompleted);
     this.#viewer?.destroy();
     this.#unregisterCmcd();
+    this.#cmcdEvents?.destroy();
     this.stop();
     this.#core.controller.reset();
   }
@@ -179,6 +188,7 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
   setMediaElement(mediaElement: HTMLMediaElement | null): void {
     this.#media = mediaElement;
     this.#viewer?.attach(mediaElement);
+    this.#cmcdEvents?.attach(mediaElement);
   }
 
   setCmsdManager(_cmsdManager: shaka.util.CmsdManager | null): void {
@@ -320,6 +330,7 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
     }
     if (aggregate.contentType === 'video') {
       this.#segmentIndex++;
+      if (aggregate.rungIndex !== undefined) this.#cmcdEvents?.bitrate(this.#mapping.ladder.renditions[aggregate.rungIndex]!.bitrateBps);
       if (aggregate.segmentDurationS !== undefined && Math.abs(aggregate.segmentDurationS - this.#segmentDurationS) > 0.05) {
         this.#segmentDurationS = aggregate.segmentDurationS;
         this.#rebuildLadder();

@@ -45,6 +45,8 @@ export interface BrowserRunOptions {
   readonly hide?: PageConfig['hide'];
   /** abrkit policies: the adapters' `minSwitchUpIntervalMs`. */
   readonly minSwitchUpIntervalMs?: number;
+  /** abrkit policies: the adapters' `cmcd` option, as JSON (e.g. event mode to a collector). */
+  readonly cmcd?: PageConfig['cmcd'];
 }
 
 export type StreamFormat = 'hls' | 'dash' | 'hls-aes';
@@ -138,6 +140,7 @@ export class BrowserHarness {
       ...(options.viewer ? { viewer: options.viewer } : {}),
       ...(options.hide ? { hide: options.hide } : {}),
       ...(options.minSwitchUpIntervalMs ? { minSwitchUpIntervalMs: options.minSwitchUpIntervalMs } : {}),
+      ...(options.cmcd ? { cmcd: options.cmcd } : {}),
     };
     const context = await this.#browser.newContext();
     const page = await context.newPage();

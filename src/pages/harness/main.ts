@@ -135,6 +135,7 @@ async function adapterOptions(): Promise<AdapterOptions> {
     // as in shaka) would make runs depend on how busy the machine's CPU is (headless Chromium decodes in software).
     droppedFrames: false,
     ...(config.minSwitchUpIntervalMs ? { minSwitchUpIntervalMs: config.minSwitchUpIntervalMs } : {}),
+    ...(config.cmcd ? { cmcd: config.cmcd as AdapterOptions['cmcd'] } : {}),
     onAbandon: () => result.abandons++,
     onSegment: (download) => result.sampleUrls.push(new URL(download.url, location.href).pathname),
     onCodecChoice: (choice) => {
