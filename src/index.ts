@@ -5,6 +5,8 @@ export type { DownloadSample, SampleFilterOptions, SampleRejection, SampleVerdic
 export { checkSample, sampleThroughputBps, DEFAULT_SAMPLE_FILTER, PERMISSIVE_SAMPLE_FILTER } from './core/sample.js';
 export type { ThroughputEstimator, ThroughputPrediction } from './core/estimator.js';
 export type { DecisionContext } from './core/context.js';
+export type { LiveState, PlaybackRateBounds } from './core/live.js';
+export { DEFAULT_PLAYBACK_RATE_BOUNDS, clampPlaybackRate } from './core/live.js';
 export type { Decision, DecisionReason } from './core/decision.js';
 export type { AbrPolicy } from './core/policy.js';
 export type { Clock } from './core/clock.js';

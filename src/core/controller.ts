@@ -10,6 +10,7 @@ import type { DecisionContext } from './context.js';
 import { normalizeSample, type DownloadSample, type SampleRejection, type SampleVerdict } from './sample.js';
 import { highestRungAtMost, normalizeLadder, validateLadder, type Ladder } from './ladder.js';
 import { AbrkitError, asAbrkitError, invalidOptions } from './errors.js';
+import { checkedLiveState, clampPlaybackRate, DEFAULT_PLAYBACK_RATE_BOUNDS, validatePlaybackRateBounds, type LiveState, type PlaybackRateBounds } from './live.js';
 
 /** What the player knows when it needs the next rung. */
 export interface DecisionInput {
@@ -20,6 +21,8 @@ export interface DecisionInput {
   readonly lastRungIndex: number | null;
   readonly playbackRate?: number;
   readonly isLive?: boolean;
+  /** Live latency and its target, measured by the adapter (see `LiveState`); omit when unknown. */
+  readonly live?: LiveState;
   /** Player-imposed bounds (caps, restrictions); default: the whole ladder. */
   readonly minRungIndex?: number;
   readonly maxRungIndex?: number;
@@ -40,6 +43,8 @@ export interface AbrControllerOptions {
   /** Fraction of the prediction the fallback rung may use when the policy fails. */
   readonly fallbackSafetyFactor?: number;
   readonly onEvent?: (event: ControllerEvent) => void;
+  /** A decision's `playbackRate` is held to these (default `DEFAULT_PLAYBACK_RATE_BOUNDS`, 0.95-1.05). */
+  readonly playbackRateBounds?: PlaybackRateBounds;
 }
 
 export const CONTROLLER_DEFAULTS = Object.freeze({ historyLength: 20, fallbackSafetyFactor: 0.8 });
@@ -57,6 +62,7 @@ export class AbrController {
   readonly #historyLength: number;
   readonly #fallbackSafetyFactor: number;
   readonly #onEvent: ((event: ControllerEvent) => void) | undefined;
+  readonly #rateBounds: PlaybackRateBounds;
   #history: DownloadSample[] = [];
 
   constructor(options: AbrControllerOptions) {
@@ -71,6 +77,7 @@ export class AbrController {
     this.#historyLength = historyLength;
     this.#fallbackSafetyFactor = fallbackSafetyFactor;
     this.#onEvent = options.onEvent;
+    this.#rateBounds = validatePlaybackRateBounds(options.playbackRateBounds ?? DEFAULT_PLAYBACK_RATE_BOUNDS);
   }
 
   get ladder(): Ladder {
@@ -108,11 +115,13 @@ export class AbrController {
     const top = ladder.renditions.length - 1;
     const minRungIndex = clampInt(input.minRungIndex ?? 0, 0, top);
     const maxRungIndex = clampInt(input.maxRungIndex ?? top, minRungIndex, top);
+    const live = checkedLiveState(input.live);
     const context: DecisionContext = {
       ladder,
       segmentIndex: input.segmentIndex,
       segmentsRemaining: input.segmentsRemaining,
-      isLive: input.isLive ?? false,
+      isLive: input.isLive ?? live !== undefined,
+      ...(live === undefined ? {} : { live }),
       bufferS: Number.isFinite(input.bufferS) ? Math.max(0, input.bufferS) : 0,
       playbackRate: input.playbackRate ?? 1,
       lastRungIndex: input.lastRungIndex,
@@ -131,6 +140,10 @@ export class AbrController {
           'invalid-decision',
           `policy '${this.policy.name}' chose rung ${rung}, outside [${minRungIndex}, ${maxRungIndex}]`,
         );
+      }
+      if (decision.playbackRate !== undefined) {
+        const playbackRate = clampPlaybackRate(decision.playbackRate, this.#rateBounds);
+        decision = playbackRate === undefined ? { rungIndex: rung, reason: decision.reason } : { ...decision, playbackRate };
       }
     } catch (thrown) {
       const error = asAbrkitError(thrown, 'policy-failed', `policy '${this.policy.name}'`);

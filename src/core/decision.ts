@@ -24,9 +24,23 @@ export type DecisionReason =
   /** `withStallGuard` lowered the policy's choice: at `slowestBps` it would have stalled or left too little buffer. */
   | { readonly kind: 'stall-guard'; readonly proposed: Decision; readonly slowestBps: number; readonly bufferS: number }
   /** `withSwitchHysteresis` held the rung: the policy's switch up came `sinceSwitchMs` after the last switch. */
-  | { readonly kind: 'hysteresis'; readonly proposed: Decision; readonly sinceSwitchMs: number };
+  | { readonly kind: 'hysteresis'; readonly proposed: Decision; readonly sinceSwitchMs: number }
+  /** The live policy: the rung it could afford, and the latency it steered by. */
+  | {
+      readonly kind: 'live';
+      readonly latencyS: number;
+      readonly targetLatencyS: number;
+      readonly budgetBps: number;
+      readonly detail: string;
+    };
 
 export interface Decision {
   readonly rungIndex: number;
   readonly reason: DecisionReason;
+  /**
+   * The playback rate the policy asks for (1 = real time), for live catch-up (> 1) or slow-down
+   * (< 1). The controller holds it to its `playbackRateBounds` (0.95-1.05 by default); adapters
+   * set it on the media element. Omitted = no opinion: the adapter leaves the rate as it is.
+   */
+  readonly playbackRate?: number;
 }

@@ -135,7 +135,8 @@ export function withSwitchHysteresis(policy: AbrPolicy, options: Partial<SwitchH
       const tooSmall = rs[proposed.rungIndex]!.bitrateBps < rs[held]!.bitrateBps * o.minUpRatio;
       if (!tooSoon && !tooSmall) return switching(proposed);
       const rung = Math.min(Math.max(held, context.minRungIndex), context.maxRungIndex);
-      return { rungIndex: rung, reason: { kind: 'hysteresis', proposed, sinceSwitchMs: context.nowMs - lastSwitchMs } };
+      const holding: Decision = { rungIndex: rung, reason: { kind: 'hysteresis', proposed, sinceSwitchMs: context.nowMs - lastSwitchMs } };
+      return proposed.playbackRate === undefined ? holding : { ...holding, playbackRate: proposed.playbackRate };
     },
     reset() {
       lastSwitchMs = -Infinity;

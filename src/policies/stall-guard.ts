@@ -76,7 +76,8 @@ export function withStallGuard(policy: AbrPolicy, options: Partial<StallGuardOpt
       let rung = decision.rungIndex;
       while (rung > minRungIndex && !passes(rung)) rung--;
       if (rung === decision.rungIndex) return decision;
-      return { rungIndex: rung, reason: { kind: 'stall-guard', proposed: decision, slowestBps, bufferS } };
+      const lowered: Decision = { rungIndex: rung, reason: { kind: 'stall-guard', proposed: decision, slowestBps, bufferS } };
+      return decision.playbackRate === undefined ? lowered : { ...lowered, playbackRate: decision.playbackRate };
     },
   };
 }
