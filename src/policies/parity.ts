@@ -92,23 +92,31 @@ export function createDroppedFramesRule(options: Partial<DroppedFramesOptions> =
 }
 
 export interface SwitchHysteresisOptions {
-  /** No switch up sooner than this after the last switch, ms. */
+  /** No switch up sooner than this after the last switch (of the kind `holdAfter` names), ms. */
   readonly minSwitchIntervalMs: number;
+  /**
+   * Which switches start the hold: `down` (default) holds a switch up only after a switch down, which
+   * damps up-down-up oscillation and leaves the start-up ramp free; `any` holds after every switch,
+   * ramp steps included (in hls.js playback on Puffer traces it kept sessions on the lowest rungs).
+   */
+  readonly holdAfter: 'down' | 'any';
   /** A switch up must be to a rung at least this much faster than the held one, as a bitrate ratio. */
   readonly minUpRatio: number;
 }
 
-export const SWITCH_HYSTERESIS_DEFAULTS: SwitchHysteresisOptions = Object.freeze({ minSwitchIntervalMs: 8_000, minUpRatio: 1 });
+export const SWITCH_HYSTERESIS_DEFAULTS: SwitchHysteresisOptions = Object.freeze({ minSwitchIntervalMs: 8_000, minUpRatio: 1, holdAfter: 'down' as const });
 
 /**
  * Switch hysteresis around a policy: a switch up is held back until `minSwitchIntervalMs` has passed
- * since the last switch (and must clear `minUpRatio`); a switch down always goes through, since
+ * since the last switch down (`holdAfter: 'down'`) or any switch (`'any'`), and must clear `minUpRatio`; a switch down always goes through, since
  * holding a rung the link cannot carry stalls. The held decision keeps the policy's reason under
  * `kind: 'hysteresis'` so it stays explainable.
  */
 export function withSwitchHysteresis(policy: AbrPolicy, options: Partial<SwitchHysteresisOptions> = {}): AbrPolicy {
   const o = { ...SWITCH_HYSTERESIS_DEFAULTS, ...options };
   if (!(o.minSwitchIntervalMs >= 0) || !(o.minUpRatio >= 1)) throw invalidOptions('switch hysteresis', 'minSwitchIntervalMs must be >= 0 and minUpRatio >= 1');
+  if (o.holdAfter !== 'down' && o.holdAfter !== 'any') throw invalidOptions('switch hysteresis', `holdAfter must be 'down' or 'any', got ${String(o.holdAfter)}`);
+  const starts = (from: number, to: number): boolean => o.holdAfter === 'any' || to < from;
   let lastSwitchMs = -Infinity;
   let lastRung: number | null = null;
   return {
@@ -118,13 +126,13 @@ export function withSwitchHysteresis(policy: AbrPolicy, options: Partial<SwitchH
       const held = context.lastRungIndex;
       if (held !== lastRung) {
         // The player delivered another rung than we last saw (a switch happened, or an abandonment).
-        if (lastRung !== null && held !== null) lastSwitchMs = context.nowMs;
+        if (lastRung !== null && held !== null && starts(lastRung, held)) lastSwitchMs = context.nowMs;
         lastRung = held;
       }
       // A switch counts from the decision that makes it, not from when the next decision sees it delivered.
       const switching = (decision: Decision): Decision => {
         if (held !== null && decision.rungIndex !== held) {
-          lastSwitchMs = context.nowMs;
+          if (starts(held, decision.rungIndex)) lastSwitchMs = context.nowMs;
           lastRung = decision.rungIndex;
         }
         return decision;

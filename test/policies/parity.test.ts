@@ -62,7 +62,7 @@ describe('switch hysteresis', () => {
   });
 
   it('holds a switch up until the interval since the last switch has passed; lets a switch down through', () => {
-    const h = withSwitchHysteresis(policy, { minSwitchIntervalMs: 8_000 });
+    const h = withSwitchHysteresis(policy, { minSwitchIntervalMs: 8_000, holdAfter: 'any' });
     wanted = 1;
     expect(h.decide(context(null, 0)).rungIndex).toBe(1);
     expect(h.decide(context(0, 1_000)).rungIndex).toBe(1); // no switch yet: free to go up; this decision switches 0 -> 1
@@ -79,6 +79,28 @@ describe('switch hysteresis', () => {
     expect(h.decide(context(1, 17_600)).rungIndex).toBe(1);
     expect(h.decide(context(1, 25_599)).rungIndex).toBe(1);
     expect(h.decide(context(1, 25_600)).rungIndex).toBe(2);
+  });
+
+  it('by default holds a switch up only after a switch down: the start-up ramp is free, an up-down-up is damped', () => {
+    const h = withSwitchHysteresis(policy, { minSwitchIntervalMs: 8_000 });
+    wanted = 1;
+    expect(h.decide(context(0, 0)).rungIndex).toBe(1);
+    wanted = 2;
+    expect(h.decide(context(1, 1_000)).rungIndex).toBe(2); // the ramp goes on at once
+    wanted = 3;
+    expect(h.decide(context(2, 2_000)).rungIndex).toBe(3);
+    wanted = 1;
+    expect(h.decide(context(3, 3_000)).rungIndex).toBe(1); // down at once; the hold starts
+    wanted = 3;
+    expect(h.decide(context(1, 4_000))).toMatchObject({ rungIndex: 1, reason: { kind: 'hysteresis', sinceSwitchMs: 1_000 } });
+    expect(h.decide(context(1, 10_999)).rungIndex).toBe(1);
+    expect(h.decide(context(1, 11_000)).rungIndex).toBe(3);
+    // A lower rung the player delivered (an abandonment) starts the hold when seen.
+    wanted = 3;
+    expect(h.decide(context(2, 12_000)).rungIndex).toBe(2);
+    expect(h.decide(context(2, 19_999)).rungIndex).toBe(2);
+    expect(h.decide(context(2, 20_000)).rungIndex).toBe(3);
+    expect(() => withSwitchHysteresis(policy, { holdAfter: 'sometimes' as never })).toThrow(/holdAfter/);
   });
 
   it('can demand a minimum step up, and rejects bad options', () => {
