@@ -1,7 +1,7 @@
 // abrkit core: types, controller, estimators, policies and QoE. No DOM, timer or player imports.
 export type { Rendition, Ladder } from './core/ladder.js';
 export { validateLadder, ladderFromBitrates, segmentSizeBytes, highestRungAtMost } from './core/ladder.js';
-export type { DownloadSample, SampleFilterOptions, SampleRejection, SampleVerdict } from './core/sample.js';
+export type { ChunkTiming, DownloadSample, SampleFilterOptions, SampleRejection, SampleVerdict } from './core/sample.js';
 export { checkSample, sampleThroughputBps, DEFAULT_SAMPLE_FILTER, PERMISSIVE_SAMPLE_FILTER } from './core/sample.js';
 export type { ThroughputEstimator, ThroughputPrediction } from './core/estimator.js';
 export type { DecisionContext } from './core/context.js';
@@ -25,6 +25,8 @@ export type { HarmonicMeanOptions } from './estimators/harmonic.js';
 export { createLinearRegressionEstimator, predictByRegression, LINEAR_REGRESSION_DEFAULTS } from './estimators/regression.js';
 export type { LinearRegressionOptions } from './estimators/regression.js';
 export { withPredictionErrors, PREDICTION_ERROR_DEFAULTS } from './estimators/prediction-errors.js';
+export { createChunkedThroughputEstimator, busyMeasure, burstsFromReads, CHUNKED_THROUGHPUT_DEFAULTS } from './estimators/chunked.js';
+export type { ChunkedThroughputOptions, BusyMeasure } from './estimators/chunked.js';
 export type { PredictionErrorOptions } from './estimators/prediction-errors.js';
 
 export { createRatePolicy, RATE_POLICY_DEFAULTS } from './policies/rate.js';

@@ -12,11 +12,25 @@ export interface DownloadSample {
   /** Rung the bytes belong to, when the sample is a media segment of a known rendition. */
   readonly rungIndex?: number;
   readonly segmentIndex?: number;
+  /**
+   * When the response arrived in pieces with idle time between them (CMAF chunks over chunked
+   * transfer, a segment fetched while it is still being produced): each piece's bytes and the
+   * times its first and last byte arrived. Lets an estimator measure only while data flowed.
+   */
+  readonly chunks?: readonly ChunkTiming[];
+}
+
+/** One piece of a chunked response as it arrived. Times are on the injected clock. */
+export interface ChunkTiming {
+  readonly bytes: number;
+  readonly firstByteMs: number;
+  readonly lastByteMs: number;
 }
 
 /** The sample with every field present, in one order (for the same reason as `createRendition`). */
 export function normalizeSample(s: DownloadSample): DownloadSample {
-  return { bytes: s.bytes, durationMs: s.durationMs, ttfbMs: s.ttfbMs, startMs: s.startMs, endMs: s.endMs, rungIndex: s.rungIndex, segmentIndex: s.segmentIndex };
+  const sample = { bytes: s.bytes, durationMs: s.durationMs, ttfbMs: s.ttfbMs, startMs: s.startMs, endMs: s.endMs, rungIndex: s.rungIndex, segmentIndex: s.segmentIndex };
+  return s.chunks === undefined ? sample : { ...sample, chunks: s.chunks };
 }
 
 /** Throughput of a sample in bit/s, measured over its whole duration (request to last byte). */

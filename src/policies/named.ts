@@ -10,6 +10,7 @@ import { createHarmonicMeanEstimator } from '../estimators/harmonic.js';
 import { createDualEwmaEstimator } from '../estimators/ewma.js';
 import { createLinearRegressionEstimator } from '../estimators/regression.js';
 import { withPredictionErrors } from '../estimators/prediction-errors.js';
+import { createChunkedThroughputEstimator } from '../estimators/chunked.js';
 import { createRatePolicy } from './rate.js';
 import { createBbaPolicy } from './bba.js';
 import { createBolaPolicy } from './bola.js';
@@ -17,7 +18,7 @@ import { createRobustMpcPolicy } from './robustmpc.js';
 
 export const POLICY_NAMES = ['rate', 'bba', 'bola', 'robustmpc'] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];
-export const ESTIMATOR_NAMES = ['harmonic', 'ewma', 'regression'] as const;
+export const ESTIMATOR_NAMES = ['harmonic', 'ewma', 'regression', 'chunked'] as const;
 export type EstimatorName = (typeof ESTIMATOR_NAMES)[number];
 
 export interface NamedPolicyOptions {
@@ -37,6 +38,8 @@ export function createNamedEstimator(name: EstimatorName): ThroughputEstimator {
       return createDualEwmaEstimator();
     case 'regression':
       return createLinearRegressionEstimator();
+    case 'chunked':
+      return createChunkedThroughputEstimator();
   }
 }
 
