@@ -30,6 +30,8 @@ export type { ChunkedThroughputOptions, BusyMeasure } from './estimators/chunked
 export type { PredictionErrorOptions } from './estimators/prediction-errors.js';
 
 export { createRatePolicy, RATE_POLICY_DEFAULTS } from './policies/rate.js';
+export { createLivePolicy, LIVE_POLICY_DEFAULTS } from './policies/live.js';
+export type { LivePolicyOptions } from './policies/live.js';
 export type { RatePolicyOptions } from './policies/rate.js';
 export { createBbaPolicy, BBA_DEFAULTS } from './policies/bba.js';
 export type { BbaOptions } from './policies/bba.js';

@@ -15,8 +15,9 @@ import { createRatePolicy } from './rate.js';
 import { createBbaPolicy } from './bba.js';
 import { createBolaPolicy } from './bola.js';
 import { createRobustMpcPolicy } from './robustmpc.js';
+import { createLivePolicy } from './live.js';
 
-export const POLICY_NAMES = ['rate', 'bba', 'bola', 'robustmpc'] as const;
+export const POLICY_NAMES = ['rate', 'bba', 'bola', 'robustmpc', 'live'] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];
 export const ESTIMATOR_NAMES = ['harmonic', 'ewma', 'regression', 'chunked'] as const;
 export type EstimatorName = (typeof ESTIMATOR_NAMES)[number];
@@ -29,6 +30,8 @@ export interface NamedPolicyOptions {
 
 /** Pensieve's baselines predict with the harmonic mean of the last 5 samples. */
 const DEFAULT_ESTIMATOR: EstimatorName = 'harmonic';
+/** The live policy measures only while data flows: idle waits between parts are not the link. */
+const LIVE_ESTIMATOR: EstimatorName = 'chunked';
 
 export function createNamedEstimator(name: EstimatorName): ThroughputEstimator {
   switch (name) {
@@ -50,7 +53,8 @@ export function isNamedPolicy(name: string): boolean {
 }
 
 /**
- * A built-in policy and its estimator, by name: `rate`, `bba`, `bola`, `robustmpc`, optionally with
+ * A built-in policy and its estimator, by name: `rate`, `bba`, `bola`, `robustmpc`, `live` (latency-aware,
+ * for live streams; its default estimator is `chunked`), optionally with
  * `+<estimator>` (`robustmpc+regression`, `rate+ewma`). The one place names become objects, so the
  * simulator, the CLI and the player adapters run exactly the same configuration.
  * RobustMPC discounts by the estimator's recent errors, except with the regression, which carries its
@@ -60,7 +64,7 @@ export function createNamedPolicy(name: string, options: NamedPolicyOptions = {}
   if (!isNamedPolicy(name)) {
     throw invalidOptions('policy', `unknown policy '${name}' (expected one of ${POLICY_NAMES.join(', ')}, optionally +${ESTIMATOR_NAMES.join('|+')})`);
   }
-  const [policyName, estimatorName = DEFAULT_ESTIMATOR] = name.split('+') as [PolicyName, EstimatorName?];
+  const [policyName, estimatorName = policyName === 'live' ? LIVE_ESTIMATOR : DEFAULT_ESTIMATOR] = name.split('+') as [PolicyName, EstimatorName?];
   const estimator = createNamedEstimator(estimatorName);
   const quirks = options.pensieveQuirks ?? false;
   switch (policyName) {
@@ -70,6 +74,8 @@ export function createNamedPolicy(name: string, options: NamedPolicyOptions = {}
       return { policy: createBbaPolicy(), estimator };
     case 'bola':
       return { policy: createBolaPolicy(), estimator };
+    case 'live':
+      return { policy: createLivePolicy(), estimator };
     case 'robustmpc':
       return {
         policy: createRobustMpcPolicy({ qoe: options.qoe ?? 'lin', pensieveNextChunkSizes: quirks }),

@@ -43,6 +43,8 @@ const LEARNED_POLICIES: Record<string, (qoe: Qoe) => PolicySpec> = {
 };
 import type { QoeName } from '../../../qoe/models.js';
 
+/** The VoD evaluation's default set: every built-in but `live`, which is for live streams (`--live`). */
+const VOD_DEFAULT_POLICIES = BUILTIN_POLICY_NAMES.filter((n) => n !== 'live');
 const HELP = `usage: abrkit eval [--video <path> | --manifest <file|url>] [--traces <dir|file>] [options]
 
   --video <path>       Pensieve video_size_N folder, Sabre manifest JSON, or abrkit ladder JSON
@@ -56,7 +58,7 @@ const HELP = `usage: abrkit eval [--video <path> | --manifest <file|url>] [--tra
                        default: the one with the most rungs, a tie to the more efficient)
   --traces <dir|file>  trace file, or a folder of them (time_s Mbps, Mahimahi, Sabre JSON), sorted by name
                        (default: the embedded synthetic set, ${DEFAULT_TRACE_SET.description})
-  --policies <list>    comma-separated: ${[...BUILTIN_POLICY_NAMES, OPTIMAL_POLICY_NAME].join(', ')} (default: these),
+  --policies <list>    comma-separated: ${[...BUILTIN_POLICY_NAMES, OPTIMAL_POLICY_NAME].join(', ')} (default: all but live),
                        ${Object.keys(LEARNED_POLICIES).join(', ')} (learned); a built-in policy may name its
                        estimator: robustmpc+regression, rate+ewma (${ESTIMATOR_NAMES.join(', ')})
   --qoe <lin|log|hd>   QoE model (default lin)
@@ -116,7 +118,7 @@ export async function run(args: string[]): Promise<void> {
   );
   const qoe = choiceOption<QoeName>(values.qoe, 'qoe', ['lin', 'log', 'hd'], 'lin');
   const mode = choiceOption(values.mode, 'mode', ['pensieve', 'realistic'] as const, 'realistic');
-  const names = (values.policies ?? [...BUILTIN_POLICY_NAMES, OPTIMAL_POLICY_NAME].join(','))
+  const names = (values.policies ?? [...VOD_DEFAULT_POLICIES, OPTIMAL_POLICY_NAME].join(','))
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
