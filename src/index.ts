@@ -45,6 +45,8 @@ export { createQoeModel, chunkQoe, QOE_DEFAULT_PENALTIES } from './qoe/models.js
 export type { QoeModel, QoeName, QoeOptions } from './qoe/models.js';
 export { summarizeSession } from './qoe/session-metrics.js';
 export type { ChunkRecord, SessionMetrics, MetricsOptions } from './qoe/session-metrics.js';
+export { summarizeLiveSession, LIVE_QOE_DEFAULTS } from './qoe/live.js';
+export type { LiveQoeOptions, LiveSessionRecord, LiveSessionMetrics } from './qoe/live.js';
 export { createNamedPolicy, createNamedEstimator, isNamedPolicy, POLICY_NAMES, ESTIMATOR_NAMES } from './policies/named.js';
 export type { PolicyName, EstimatorName, NamedPolicyOptions } from './policies/named.js';
 export { createViewerBufferRule, validateViewerBufferOptions, VIEWER_BUFFER_DEFAULTS } from './policies/viewer-buffer.js';

@@ -30,3 +30,7 @@ export { engagementSessionsFromTelemetry, engagementSessionsFromViewers, engagem
 export type { EngagementSession, EngagementMark, EngagementRow } from './sim/engagement-data.js';
 export { recordSimulatedSession } from './sim/session-telemetry.js';
 export type { RecordedSessionOptions } from './sim/session-telemetry.js';
+export { runLiveSession, LIVE_SIM_DEFAULTS } from './sim/live-session.js';
+export type { LiveSimOptions } from './sim/live-session.js';
+export { evaluateLive } from './sim/live-eval.js';
+export type { LiveEvaluateOptions, LiveEvaluationResult, LivePolicySummary, LiveTraceResult } from './sim/live-eval.js';

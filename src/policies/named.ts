@@ -75,7 +75,8 @@ export function createNamedPolicy(name: string, options: NamedPolicyOptions = {}
     case 'bola':
       return { policy: createBolaPolicy(), estimator };
     case 'live':
-      return { policy: createLivePolicy(), estimator };
+      // Four segments: the live buffer is too small to wait for a longer window to notice a drop.
+      return { policy: createLivePolicy(), estimator: estimatorName === 'chunked' ? createChunkedThroughputEstimator({ windowSamples: 4 }) : estimator };
     case 'robustmpc':
       return {
         policy: createRobustMpcPolicy({ qoe: options.qoe ?? 'lin', pensieveNextChunkSizes: quirks }),

@@ -17,10 +17,10 @@ function context(over: Partial<DecisionContext> & { throughputBps?: number }): D
 describe('live policy', () => {
   const policy = createLivePolicy();
 
-  it('plays at 1x at the target and picks the rung 85% of the estimate affords', () => {
+  it('plays at 1x at the target and picks the rung 60% of the estimate affords', () => {
     const d = policy.decide(context({}));
     expect(d.playbackRate).toBe(1);
-    expect(d.rungIndex).toBe(3); // 0.85 * 3 Mbit/s = 2.55 -> 1850 kbps
+    expect(d.rungIndex).toBe(2); // 0.6 * 3 Mbit/s = 1.8 -> 1200 kbps
     expect(d.reason.kind).toBe('live');
   });
 
@@ -32,21 +32,26 @@ describe('live policy', () => {
   });
 
   it('never speeds up on a low buffer: it slows down however late it is', () => {
-    const d = policy.decide(context({ bufferS: 0.5, live: { latencyS: 6, targetLatencyS: 3 } }));
+    const d = policy.decide(context({ bufferS: 0.8, live: { latencyS: 6, targetLatencyS: 3 } }));
     expect(d.playbackRate).toBeLessThan(1);
     expect(d.playbackRate).toBeGreaterThanOrEqual(0.95);
   });
 
   it('drops to the lowest rung when the buffer is nearly empty, and holds rather than switching up on a low buffer', () => {
-    expect(policy.decide(context({ bufferS: 0.1 })).rungIndex).toBe(0);
-    expect(policy.decide(context({ bufferS: 1.2, lastRungIndex: 1, throughputBps: 10e6 })).rungIndex).toBe(1);
-    expect(policy.decide(context({ bufferS: 2.5, lastRungIndex: 1, throughputBps: 10e6 })).rungIndex).toBe(2);
+    expect(policy.decide(context({ bufferS: 0.3 })).rungIndex).toBe(0);
+    expect(policy.decide(context({ bufferS: 2, lastRungIndex: 1, throughputBps: 10e6 })).rungIndex).toBe(1);
+    expect(policy.decide(context({ bufferS: 2.6, lastRungIndex: 1, throughputBps: 10e6 })).rungIndex).toBe(2);
   });
 
   it('leaves the rate alone without a measured latency', () => {
     const d = policy.decide(context({ live: undefined, isLive: false }));
     expect('playbackRate' in d).toBe(false);
-    expect(d.rungIndex).toBe(3);
+    expect(d.rungIndex).toBe(2);
+  });
+
+  it('caps the estimate by the last download, so one slow segment lowers the next rung at once', () => {
+    const slow = { bytes: 150_000, durationMs: 2040, ttfbMs: 40, startMs: 0, endMs: 2040 }; // 0.6 Mbit/s of flow
+    expect(policy.decide(context({ history: [slow], throughputBps: 5e6 })).rungIndex).toBe(0); // 0.6 * 0.6 = 0.36 -> 300 kbps
   });
 
   it('is a named policy with the chunked estimator', () => {

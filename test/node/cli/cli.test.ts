@@ -35,6 +35,24 @@ describe('abrkit CLI', () => {
     expect(json.perTrace).toHaveLength(9);
   });
 
+  it('eval --live reports the latency figures per session and in the table', () => {
+    const out = join(dir, 'live.json');
+    const run = cli(['eval', '--live', '--target-latency', '4', '--traces', traces, '--policies', 'live,bola', '--json', out]);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/live mode, target latency 4 s/);
+    expect(run.stdout).toMatch(/\| policy\s+\| QoE\/seg.*latencyS\s+\| latencyP95S\s+\| atTargetShare/);
+    const json = JSON.parse(readFileSync(out, 'utf8'));
+    expect(json.summary.map((s: { policy: string }) => s.policy)).toEqual(['live', 'bola']);
+    for (const row of json.perTrace) {
+      expect(row.latencyS).toBeGreaterThan(0);
+      expect(row.latencyP95S).toBeGreaterThanOrEqual(row.latencyS - 1e-9);
+      expect(row.atTargetShare).toBeGreaterThanOrEqual(0);
+      expect(row.atTargetShare).toBeLessThanOrEqual(1);
+    }
+    expect(cli(['eval', '--target-latency', '3', '--traces', traces]).status).not.toBe(0);
+    expect(cli(['eval', '--live', '--policies', 'live,optimal', '--traces', traces]).status).not.toBe(0);
+  });
+
   it('eval runs the learned policies by name', () => {
     const run = cli(['eval', '--video', join(dir, 'ladder.json'), '--traces', traces, '--policies', 'dqn,robustmpc+learned', '--mode', 'pensieve']);
     expect(run.status).toBe(0);

@@ -42,9 +42,25 @@ const LEARNED_POLICIES: Record<string, (qoe: Qoe) => PolicySpec> = {
   }),
 };
 import type { QoeName } from '../../../qoe/models.js';
+import { evaluateLive, type LiveEvaluationResult } from '../../../sim/live-eval.js';
+import { LIVE_SIM_DEFAULTS } from '../../../sim/live-session.js';
+import { AbrkitError } from '../../../core/errors.js';
+import { markdownTable } from '../../table.js';
+
+/** The live table: the live QoE and the latency figures issue #15 asks for. */
+export function formatLiveSummary(result: Pick<LiveEvaluationResult, 'summary'>): string {
+  const headers = ['policy', 'QoE/seg', 'median', 'bitrate kbps', 'stall s', 'stalls', 'switches', 'startup s', 'latencyS', 'latencyP95S', 'atTargetShare', 'above target s', 'rate changes', 'rate adjusted'];
+  const rows = result.summary.map((s) => [
+    s.policy, s.qoe.toFixed(3), s.qoeMedian.toFixed(3), (s.bitrateMbps * 1000).toFixed(0), s.stallS.toFixed(2), s.stalls.toFixed(2), s.switches.toFixed(1),
+    s.startupS.toFixed(2), s.latencyS.toFixed(2), s.latencyP95S.toFixed(2), s.atTargetShare.toFixed(3), s.latencyAboveTargetS.toFixed(2), s.rateChanges.toFixed(1),
+    `${(s.rateAdjustedShare * 100).toFixed(0)}%`,
+  ]);
+  return markdownTable(headers, rows);
+}
 
 /** The VoD evaluation's default set: every built-in but `live`, which is for live streams (`--live`). */
 const VOD_DEFAULT_POLICIES = BUILTIN_POLICY_NAMES.filter((n) => n !== 'live');
+const LIVE_DEFAULT_POLICIES = ['live', 'rate', 'bola', 'robustmpc'];
 const HELP = `usage: abrkit eval [--video <path> | --manifest <file|url>] [--traces <dir|file>] [options]
 
   --video <path>       Pensieve video_size_N folder, Sabre manifest JSON, or abrkit ladder JSON
@@ -67,6 +83,11 @@ const HELP = `usage: abrkit eval [--video <path> | --manifest <file|url>] [--tra
   --bitrates <list>    nominal kbps per rung, for video_size_N folders (default: inferred)
   --chunks <n>         pensieve mode: chunks per session (default 48)
   --json <file>        also write {summary, perTrace} as JSON
+  --live               the live mode: content produced in real time, the buffer bounded by the live edge,
+                       0.5 s chunks over chunked transfer, 300 s sessions; reports latencyS (mean),
+                       latencyP95S, atTargetShare (within 0.5 s of the target) and the live QoE
+                       (default policies: live, rate, bola, robustmpc)
+  --target-latency <s> with --live: the latency target (default 3)
 ${VIEWERS_HELP}`;
 
 /** `--manifest`: the video from a stream's manifest, through the manifest cache. */
@@ -113,12 +134,16 @@ export async function run(args: string[]): Promise<void> {
       seed: { type: 'string' },
       engagement: { type: 'string' },
       'viewer-options': { type: 'string' },
+      live: { type: 'boolean' },
+      'target-latency': { type: 'string' },
     },
     HELP,
   );
   const qoe = choiceOption<QoeName>(values.qoe, 'qoe', ['lin', 'log', 'hd'], 'lin');
   const mode = choiceOption(values.mode, 'mode', ['pensieve', 'realistic'] as const, 'realistic');
-  const names = (values.policies ?? [...VOD_DEFAULT_POLICIES, OPTIMAL_POLICY_NAME].join(','))
+  const live = values.live ?? false;
+  if (!live && values['target-latency'] !== undefined) throw new UsageError('--target-latency goes with --live');
+  const names = (values.policies ?? (live ? LIVE_DEFAULT_POLICIES : [...VOD_DEFAULT_POLICIES, OPTIMAL_POLICY_NAME]).join(','))
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
@@ -141,6 +166,29 @@ export async function run(args: string[]): Promise<void> {
   });
   const video = values.manifest !== undefined ? await manifestVideo(values) : values.video === undefined ? createSyntheticVideo() : loadVideo(values.video, bitratesKbps ? { bitratesKbps } : {});
   const traces = values.traces === undefined ? defaultTraceSet() : loadTraces(values.traces);
+  if (live) {
+    if (names.includes(OPTIMAL_POLICY_NAME)) throw new UsageError('--live has no optimum: leave optimal out of --policies');
+    if (values.viewers !== undefined || values.mode !== undefined || values.chunks !== undefined) throw new UsageError('--live cannot be combined with --viewers, --mode or --chunks');
+    const targetLatencyS = values['target-latency'] === undefined ? LIVE_SIM_DEFAULTS.targetLatencyS : Number(values['target-latency']);
+    if (!(targetLatencyS > 0 && Number.isFinite(targetLatencyS))) throw new UsageError(`--target-latency: '${values['target-latency']}' is not a positive number of seconds`);
+    const progress = createProgressBar('eval --live');
+    const startedMs = Date.now();
+    let result;
+    try {
+      result = evaluateLive(video, traces, { policies: specs, live: { targetLatencyS }, onProgress: (done, total, label) => progress.update(done, total, label) });
+    } catch (error) {
+      if (error instanceof AbrkitError && error.code === 'invalid-options') throw new UsageError(error.message);
+      throw error;
+    }
+    const seconds = ((Date.now() - startedMs) / 1000).toFixed(1);
+    console.log(`\n${traces.length} traces, video ${video.name} (${video.renditions.length} rungs), live mode, target latency ${targetLatencyS} s, ${seconds} s\n`);
+    console.log(formatLiveSummary(result));
+    if (values.json) {
+      writeFileSync(values.json, JSON.stringify({ summary: result.summary, perTrace: result.perTrace }, null, 2));
+      console.log(`\nwrote ${values.json}`);
+    }
+    return;
+  }
   if (values.viewers !== undefined) {
     if (mode !== 'realistic') throw new UsageError('--viewers plays the realistic mode only');
     return runViewerEval(video, traces, specs, qoe, {

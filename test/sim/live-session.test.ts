@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { runLiveSession } from '../../src/sim/live-session.js';
+import { evaluateLive } from '../../src/sim/live-eval.js';
+import { builtinPolicySpec } from '../../src/sim/evaluate.js';
+import { createSyntheticVideo } from '../../src/sim/synthetic-video.js';
+import { synthesizeTrace } from '../../src/sim/synth.js';
+import { AbrController } from '../../src/core/controller.js';
+import { ManualClock } from '../../src/core/clock.js';
+import type { AbrPolicy } from '../../src/core/policy.js';
+import type { ThroughputEstimator } from '../../src/core/estimator.js';
+import type { Trace } from '../../src/sim/trace.js';
+import { createChunkedThroughputEstimator } from '../../src/estimators/chunked.js';
+import { createHarmonicMeanEstimator } from '../../src/estimators/harmonic.js';
+
+const video = createSyntheticVideo({ segmentDurationS: 2, vbrSigma: 0 }); // 300..4300 kbps, CBR
+const flat = (mbps: number, durationS = 400): Trace => ({ name: `flat-${mbps}`, timesS: Float64Array.from([0, durationS]), mbps: Float64Array.from([mbps, mbps]), shiftedByS: 0 });
+const fixed = (rungIndex: number, playbackRate?: number): AbrPolicy => ({
+  name: 'fixed', decide: () => ({ rungIndex, reason: { kind: 'plan', detail: '' }, ...(playbackRate === undefined ? {} : { playbackRate }) }),
+});
+function play(trace: Trace, policy: AbrPolicy, estimator: ThroughputEstimator = createHarmonicMeanEstimator(), sessionS = 60) {
+  const clock = new ManualClock();
+  const controller = new AbrController({ ladder: video, policy, estimator, clock });
+  const record = runLiveSession(trace, video, controller, clock, { sessionS });
+  return { record, estimator };
+}
+
+describe('live simulator', () => {
+  it('holds the latency where it started on a fast link at 1x, never ahead of the live edge', () => {
+    const { record } = play(flat(50), fixed(0));
+    expect(record.stallS).toBe(0);
+    const lat = record.latencyPerSecondS;
+    expect(lat.length).toBeGreaterThan(50);
+    // Started 3 s behind the edge, rounded down to a 0.5 s part, plus the startup wait: constant from then on.
+    for (const l of lat) expect(l).toBeCloseTo(lat[0]!, 6);
+    expect(lat[0]).toBeGreaterThanOrEqual(3);
+    expect(lat[0]).toBeLessThan(3.5 + 0.5);
+  });
+
+  it('applies the playback rate: at 1.05x the latency falls 0.05 s per second until the buffer runs dry', () => {
+    const { record } = play(flat(50), fixed(0, 1.05));
+    const lat = record.latencyPerSecondS;
+    expect(lat[10]! - lat[20]!).toBeCloseTo(0.5, 6);
+    // It cannot get closer to the edge than one part plus the delivery time: then it stalls.
+    expect(Math.min(...lat)).toBeGreaterThan(0.5);
+    expect(record.stalls).toBeGreaterThan(0);
+    expect(record.rateChanges).toBe(1);
+  });
+
+  it('produces idle gaps between chunks: the chunked estimator sees the link, a whole-request one the encoder', () => {
+    const chunked = play(flat(10), fixed(0), createChunkedThroughputEstimator()).estimator.predict()!.throughputBps;
+    const whole = play(flat(10), fixed(0)).estimator.predict()!.throughputBps;
+    expect(chunked).toBeCloseTo(10e6 * 0.95, -3);
+    expect(whole).toBeLessThan(0.5e6); // about the 300 kbit/s the encoder produces
+  });
+
+  it('stalls on a link slower than the rung, and the latency grows by the stall', () => {
+    const { record } = play(flat(1), fixed(5));
+    expect(record.stallS).toBeGreaterThan(10);
+    const lat = record.latencyPerSecondS;
+    expect(lat[lat.length - 1]! - lat[0]!).toBeGreaterThan(10);
+  });
+
+  it('live holds the target better than rate on a step trace, with no more stall time', () => {
+    const trace = synthesizeTrace({ profile: 'step', seed: 1, durationS: 300 });
+    const result = evaluateLive(video, [trace], { policies: ['live', 'rate'].map((n) => builtinPolicySpec(n, { qoe: 'lin', pensieveQuirks: false })), live: { sessionS: 200 } });
+    const [live, rate] = result.summary;
+    expect(live!.policy).toBe('live');
+    expect(live!.atTargetShare).toBeGreaterThan(rate!.atTargetShare);
+    expect(live!.stallS).toBeLessThanOrEqual(rate!.stallS);
+    expect(result.perTrace).toHaveLength(2);
+  });
+
+  it('rejects a part that does not divide the segment', () => {
+    const controller = new AbrController({ ladder: video, policy: fixed(0), estimator: createHarmonicMeanEstimator(), clock: new ManualClock() });
+    expect(() => runLiveSession(flat(5), video, controller, undefined, { partDurationS: 0.7 })).toThrow(/partDurationS/);
+  });
+});
