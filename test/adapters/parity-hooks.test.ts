@@ -191,18 +191,19 @@ describe('parity hooks in the shaka manager', () => {
     }
   });
 
-  it('holds a switch up within minSwitchUpIntervalMs of the last switch; down always goes through', () => {
+  it('holds a switch up within minSwitchUpIntervalMs of the last switch down; the start-up ramp and downs go through', () => {
     const proposals: number[] = [];
     const scripted: AbrPolicy = { name: 'scripted', decide: (c) => ({ rungIndex: Math.min(c.maxRungIndex, proposals.shift() ?? 0), reason: { kind: 'startup', detail: 'test' } }) };
     const { manager, clock } = shakaWith({ policy: scripted, minSwitchUpIntervalMs: 8000 });
-    proposals.push(0, 1, 2, 0, 3);
+    proposals.push(0, 2, 0, 3, 3);
     const chosen: number[] = [];
     for (const stepMs of [0, 1000, 1000, 1000, 9000]) {
       clock.advanceMs(stepMs);
       chosen.push(manager.chooseVariant().id);
     }
-    // 300k, up to 1.2M (first switch), 2.85M held at 1 s after it, down to 300k at once, 4.3M after 9 s.
-    expect(chosen).toEqual([11, 10, 10, 11, 12]);
+    // Rung 0, up to rung 2 (the ramp is free since b84ca6d's holdAfter: 'down'), down to 0 at once, rung 3
+    // held 1 s after that switch down, then taken 10 s after it.
+    expect(chosen).toEqual([11, 13, 11, 11, 12]);
   });
 
   it('a response shaka served from its cache never raises the estimate', () => {
