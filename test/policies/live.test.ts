@@ -17,10 +17,10 @@ function context(over: Partial<DecisionContext> & { throughputBps?: number }): D
 describe('live policy', () => {
   const policy = createLivePolicy();
 
-  it('plays at 1x at the target and picks the rung 60% of the estimate affords', () => {
+  it('plays at 1x at the target and picks the rung 50% of the estimate affords', () => {
     const d = policy.decide(context({}));
     expect(d.playbackRate).toBe(1);
-    expect(d.rungIndex).toBe(2); // 0.6 * 3 Mbit/s = 1.8 -> 1200 kbps
+    expect(d.rungIndex).toBe(2); // 0.5 * 3 Mbit/s = 1.5 -> 1200 kbps
     expect(d.reason.kind).toBe('live');
   });
 
@@ -51,7 +51,7 @@ describe('live policy', () => {
 
   it('caps the estimate by the last download, so one slow segment lowers the next rung at once', () => {
     const slow = { bytes: 150_000, durationMs: 2040, ttfbMs: 40, startMs: 0, endMs: 2040 }; // 0.6 Mbit/s of flow
-    expect(policy.decide(context({ history: [slow], throughputBps: 5e6 })).rungIndex).toBe(0); // 0.6 * 0.6 = 0.36 -> 300 kbps
+    expect(policy.decide(context({ history: [slow], throughputBps: 5e6 })).rungIndex).toBe(0); // 0.5 * 0.6 = 0.3 -> 300 kbps
   });
 
   it('is a named policy with the chunked estimator', () => {

@@ -30,7 +30,7 @@ describe('simulator regression (seeded synthetic traces and video)', () => {
         "bba: qoe 2.0596 bitrate 2820.6 rebuffer 4.777 switches 16.50 startup 1.759 wastedKB 0.0",
         "bola: qoe 2.3846 bitrate 2496.6 rebuffer 0.000 switches 6.67 startup 1.759 wastedKB 0.0",
         "robustmpc: qoe 2.3553 bitrate 2700.4 rebuffer 1.721 switches 9.00 startup 1.759 wastedKB 0.0",
-        "live: qoe 1.4450 bitrate 1670.9 rebuffer 0.097 switches 12.17 startup 1.759 wastedKB 0.0",
+        "live: qoe 1.3035 bitrate 1482.6 rebuffer 0.000 switches 10.33 startup 1.759 wastedKB 0.0",
         "optimal: qoe 2.9082 bitrate 3008.2 rebuffer 0.050 switches 3.00 startup 1.759 wastedKB 0.0",
       ]
     `);
@@ -43,7 +43,7 @@ describe('simulator regression (seeded synthetic traces and video)', () => {
         "bba: qoe 1.8552 bitrate 2517.3 rebuffer 2.471 switches 19.67 startup 0.863 wastedKB 298.6",
         "bola: qoe 1.7020 bitrate 1981.8 rebuffer 0.000 switches 10.33 startup 0.863 wastedKB 6.5",
         "robustmpc: qoe 2.1156 bitrate 2397.4 rebuffer 0.050 switches 9.83 startup 0.863 wastedKB 25.1",
-        "live: qoe 1.1836 bitrate 1468.4 rebuffer 0.000 switches 13.67 startup 0.863 wastedKB 4.8",
+        "live: qoe 1.0443 bitrate 1306.8 rebuffer 0.000 switches 12.67 startup 0.863 wastedKB 4.8",
         "optimal: qoe 2.5596 bitrate 2767.3 rebuffer 0.000 switches 4.83 startup 0.863 wastedKB 0.0",
       ]
     `);
