@@ -18,6 +18,8 @@ export interface PageConfig {
    * seconds later (wall clock), visible again. Playback goes on meanwhile, as in a background tab.
    */
   readonly hide?: { readonly atS: number; readonly forS: number };
+  /** A live session: the page samples the playhead every second (wall clock, for the latency) and passes the target to abrkit's adapters. */
+  readonly live?: { readonly targetLatencyS: number };
   /** abrkit policies: the adapters' `minSwitchUpIntervalMs` (absent: off). */
   readonly minSwitchUpIntervalMs?: number;
   /** abrkit policies: the adapters' `cmcd` option as JSON (absent: off). */
@@ -72,6 +74,8 @@ export interface PageResult {
   viewerChanges: { tMs: number; goalS: number; reason: string; lowestRung: boolean }[];
   /** Main-media segments as they reached the buffer, page clock ms. */
   segmentTimes: { tMs: number; index: number; rungIndex: number }[];
+  /** With `live`: the playhead every second once playing (`wallMs` = `Date.now()`, the server's clock too), and the playback rate. */
+  liveSamples: { wallMs: number; timeS: number; rate: number }[];
 }
 
 /** One encoded rendition of a generated stream. */

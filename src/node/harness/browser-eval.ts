@@ -11,9 +11,33 @@ import { formatSummary } from '../table.js';
 import type { PlayableSource } from './source.js';
 import { BrowserHarness, type BrowserRunResult, type StreamFormat } from './runner.js';
 
+/** A live session's latency figures (see live-metrics.ts); medians over repeats in `perTrace`. */
+export interface LiveFigures {
+  readonly latencyS: number;
+  readonly latencyP95S: number;
+  readonly atTargetShare: number;
+  readonly catchUpShare: number;
+}
+
+/** One session as played (with `live`: its latency figures, null if it never played). */
+export interface BrowserEvalSession {
+  readonly player: string;
+  readonly policy: string;
+  readonly trace: string;
+  readonly qoe: number;
+  readonly bitrateKbps: number;
+  readonly rebufferS: number;
+  readonly stalls: number;
+  readonly switches: number;
+  readonly errors: readonly string[];
+  readonly live: LiveFigures | null;
+}
+
 export interface BrowserEvalResult {
   readonly summary: PolicySummary[];
-  readonly perTrace: (TraceResult & { readonly player: string; readonly repeats: number; readonly decisionP99Ms: number | null })[];
+  readonly perTrace: (TraceResult & { readonly player: string; readonly repeats: number; readonly decisionP99Ms: number | null; readonly live?: LiveFigures | null })[];
+  /** Every session; with `live`, each carries latencyS, latencyP95S and atTargetShare. */
+  readonly sessions: BrowserEvalSession[];
 }
 
 export async function browserEval(options: {
@@ -29,10 +53,13 @@ export async function browserEval(options: {
   /** A generated stream's folder, or a user's stream from `openSource`. */
   mediaDir: string | PlayableSource;
   format?: StreamFormat;
+  /** Play live: `ll-hls` (the generated stream as LL-HLS, see ll-hls.ts) against a latency target (default 3 s). */
+  live?: { readonly mode: 'll-hls'; readonly targetLatencyS?: number | undefined } | undefined;
   onSession?: (run: BrowserRunResult) => void;
 }): Promise<BrowserEvalResult> {
   const harness = await BrowserHarness.start(options.mediaDir);
   const perTrace: BrowserEvalResult['perTrace'] = [];
+  const sessions: BrowserEvalSession[] = [];
   try {
     const durationS = Math.min(options.durationS ?? harness.stream.durationS, harness.stream.durationS);
     const total = options.policies.length * options.traces.length * options.repeat;
@@ -52,16 +79,18 @@ export async function browserEval(options: {
             ...(options.rttMs === undefined ? {} : { rttMs: options.rttMs }),
             ...(options.bufferGoalS === undefined ? {} : { bufferGoalS: options.bufferGoalS }),
             ...(options.minSwitchUpIntervalMs === undefined ? {} : { minSwitchUpIntervalMs: options.minSwitchUpIntervalMs }),
+            ...(options.live ? { llHls: options.live.targetLatencyS === undefined ? {} : { targetLatencyS: options.live.targetLatencyS } } : {}),
           });
           runs.push(session);
+          sessions.push({ player: options.player, policy, trace: trace.name, qoe: session.qoe, bitrateKbps: session.bitrateKbps, rebufferS: session.rebufferS, stalls: session.stalls, switches: session.switches, errors: session.errors, live: session.live && liveFigures(session.live) });
           options.onSession?.(session);
           done++;
           process.stderr.write(
-            `[${done}/${total}] ${options.player} ${policy} ${trace.name}: QoE ${session.qoe.toFixed(3)}, ${session.bitrateKbps.toFixed(0)} kbps, rebuffer ${session.rebufferS.toFixed(2)} s${session.errors.length ? `, errors: ${session.errors.join('; ')}` : ''}\n`,
+            `[${done}/${total}] ${options.player} ${policy} ${trace.name}: QoE ${session.qoe.toFixed(3)}, ${session.bitrateKbps.toFixed(0)} kbps, rebuffer ${session.rebufferS.toFixed(2)} s${session.live ? `, latency ${session.live.latencyS.toFixed(2)} s (p95 ${session.live.latencyP95S.toFixed(2)}), at target ${(100 * session.live.atTargetShare).toFixed(0)}%` : ''}${session.errors.length ? `, errors: ${session.errors.join('; ')}` : ''}\n`,
           );
         }
         const decisions = runs.flatMap((r) => r.decisionMs);
-        perTrace.push({ player: options.player, policy, trace: trace.name, repeats: runs.length, ...medianMetrics(runs), decisionP99Ms: decisions.length ? percentile(decisions, 0.99) : null });
+        perTrace.push({ player: options.player, policy, trace: trace.name, repeats: runs.length, ...medianMetrics(runs), decisionP99Ms: decisions.length ? percentile(decisions, 0.99) : null, ...(options.live ? { live: medianLive(runs) } : {}) });
       }
     }
   } finally {
@@ -73,7 +102,18 @@ export async function browserEval(options: {
     const averaged = Object.fromEntries(keys.map((k) => [k, mean(rows.map((r) => r[k]))])) as unknown as SessionMetrics;
     return { policy, traces: rows.length, ...averaged, qoeMedian: median(rows.map((r) => r.qoe)), qoeOfOptimal: null };
   });
-  return { summary, perTrace };
+  return { summary, perTrace, sessions };
+}
+
+function liveFigures(live: LiveFigures): LiveFigures {
+  return { latencyS: live.latencyS, latencyP95S: live.latencyP95S, atTargetShare: live.atTargetShare, catchUpShare: live.catchUpShare };
+}
+
+/** Per-field medians of the sessions that played (null if none did). */
+function medianLive(runs: readonly BrowserRunResult[]): LiveFigures | null {
+  const played = runs.flatMap((r) => (r.live ? [r.live] : []));
+  if (played.length === 0) return null;
+  return { latencyS: median(played.map((l) => l.latencyS)), latencyP95S: median(played.map((l) => l.latencyP95S)), atTargetShare: median(played.map((l) => l.atTargetShare)), catchUpShare: median(played.map((l) => l.catchUpShare)) };
 }
 
 /** Per-field median over repeated sessions of one (policy, trace). */
@@ -92,7 +132,19 @@ export function percentile(values: readonly number[], p: number): number {
 }
 
 export function formatBrowserSummary(result: BrowserEvalResult): string {
+  const live = (policy: string, pick: (l: LiveFigures) => number, digits: number) => {
+    const values = result.perTrace.filter((r) => r.policy === policy && r.live).map((r) => pick(r.live!));
+    return values.length ? median(values).toFixed(digits) : '-';
+  };
+  const liveColumns = result.perTrace.some((r) => r.live)
+    ? [
+        { header: 'latency s', cell: (s: PolicySummary) => live(s.policy, (l) => l.latencyS, 2) },
+        { header: 'p95 s', cell: (s: PolicySummary) => live(s.policy, (l) => l.latencyP95S, 2) },
+        { header: 'at target', cell: (s: PolicySummary) => live(s.policy, (l) => l.atTargetShare, 2) },
+      ]
+    : [];
   return formatSummary(result, [
+    ...liveColumns,
     {
       header: 'decision p99 ms',
       cell: (s) => {

@@ -19,6 +19,11 @@ import { AbrkitError } from '../../core/errors.js';
 import { DEFAULT_MEDIA_DIR, readStreamInfo, type StreamInfo } from './stream.js';
 import { folderStore } from './media-store.js';
 import type { PlayableSource } from './source.js';
+import { loadLlHlsStream, publishedParts, type LlHlsStream } from './ll-hls.js';
+import { summarizeLatency, type LiveSummary } from './live-metrics.js';
+
+/** LL-HLS defaults: 3 segments (12 s) out at the start, 6 in the playlist, a 3 s latency target. */
+const LL_HLS_DEFAULTS = Object.freeze({ initialSegments: 3, windowSegments: 6, targetLatencyS: 3 });
 
 export { DEFAULT_MEDIA_DIR, readStreamInfo, type StreamInfo } from './stream.js';
 
@@ -39,6 +44,11 @@ export interface BrowserRunOptions {
   readonly format?: StreamFormat;
   /** Serve the HLS stream live: segments published in real time in a sliding window (hls.js only). */
   readonly live?: { readonly initialSegments: number; readonly windowSegments: number };
+  /**
+   * Serve the stream as LL-HLS (1 s parts, blocking reloads, preload hints; see ll-hls.ts), published in
+   * real time, and measure the latency against `targetLatencyS` (default 3). A generated stream's folder only.
+   */
+  readonly llHls?: { readonly initialSegments?: number; readonly windowSegments?: number; readonly targetLatencyS?: number };
   /** The adapters' `viewer` option, as JSON (abrkit policies only). */
   readonly viewer?: PageConfig['viewer'];
   /** Emulate a hidden tab from playhead `atS` for `forS` wall seconds (see `PageConfig.hide`). */
@@ -82,6 +92,8 @@ export interface BrowserRunResult extends SessionMetrics {
   readonly requests: readonly RequestLogEntry[];
   readonly wallS: number;
   /** The page's own timeline (page clock ms): the hidden window, buffer samples, goal changes, segment arrivals. */
+  /** With `llHls`: latency behind the live edge (null when the page never played). */
+  readonly live: LiveSummary | null;
   readonly timeline: Pick<PageResult, 'hiddenMs' | 'bufferSamples' | 'viewerChanges' | 'segmentTimes' | 'stalls'>;
 }
 
@@ -105,11 +117,14 @@ export class BrowserHarness {
   readonly #server: HarnessServer;
   readonly #browser: Browser;
   readonly stream: StreamInfo;
+  /** The generated stream's folder (null for a user's stream), for the LL-HLS copy. */
+  readonly #mediaDir: string | null;
 
-  private constructor(server: HarnessServer, browser: Browser, stream: StreamInfo) {
+  private constructor(server: HarnessServer, browser: Browser, stream: StreamInfo, mediaDir: string | null) {
     this.#server = server;
     this.#browser = browser;
     this.stream = stream;
+    this.#mediaDir = mediaDir;
   }
 
   /** A generated stream's folder (default: the first test stream), or a user's stream (`openSource`). */
@@ -119,7 +134,7 @@ export class BrowserHarness {
     try {
       const { chromium } = await loadPlaywright();
       const browser = await chromium.launch(chromiumLaunchOptions());
-      return new BrowserHarness(server, browser, stream);
+      return new BrowserHarness(server, browser, stream, typeof source === 'string' ? source : null);
     } catch (error) {
       await server.close();
       throw error;
@@ -130,10 +145,17 @@ export class BrowserHarness {
     const { stream } = this;
     requirePlayerBuild(options.player === 'hls' ? 'hls.js' : 'shaka-player');
     const durationS = Math.min(options.durationS ?? stream.durationS, stream.durationS);
+    const ll = options.llHls ? { ...LL_HLS_DEFAULTS, ...options.llHls } : null;
+    let llStream: LlHlsStream | undefined;
+    if (ll) {
+      if (this.#mediaDir === null) throw new AbrkitError('invalid-options', 'LL-HLS runs need a generated test stream, not --src');
+      llStream = loadLlHlsStream(this.#mediaDir, { ...ll, segmentDurationS: stream.segmentDurationS });
+    }
     const config: PageConfig = {
       player: options.player,
       policy: options.policy,
-      src: `/media/${manifestFor(stream, options.format ?? (options.player === 'hls' || !stream.dash ? 'hls' : 'dash'))}`,
+      src: ll ? '/media/ll-hls/master.m3u8' : `/media/${manifestFor(stream, options.format ?? (options.player === 'hls' || !stream.dash ? 'hls' : 'dash'))}`,
+      ...(ll ? { live: { targetLatencyS: ll.targetLatencyS } } : {}),
       segmentDurationS: stream.segmentDurationS,
       bufferGoalS: options.bufferGoalS ?? 30,
       maxS: durationS >= stream.durationS ? 0 : durationS,
@@ -147,9 +169,11 @@ export class BrowserHarness {
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
     const startedMs = Date.now();
+    let sessionStartMs = startedMs;
     let result: PageResult;
     try {
-      this.#server.startSession({ trace: options.trace, ...(options.rttMs === undefined ? {} : { rttMs: options.rttMs }), faults: options.faults ?? [], ...(options.live ? { live: options.live } : {}) });
+      this.#server.startSession({ trace: options.trace, ...(options.rttMs === undefined ? {} : { rttMs: options.rttMs }), faults: options.faults ?? [], ...(options.live ? { live: options.live } : {}), ...(llStream ? { llHls: llStream } : {}) });
+      sessionStartMs = Date.now();
       await page.goto(`${this.#server.origin}/app/index.html?config=${encodeURIComponent(JSON.stringify(config))}`);
       const timeoutMs = (durationS + SESSION_SLACK_S) * 1000;
       await page.waitForFunction(() => window.__abrkitResult?.done === true, undefined, { timeout: timeoutMs, polling: 250 }).catch(() => undefined);
@@ -163,13 +187,21 @@ export class BrowserHarness {
     }
     const wallS = (Date.now() - startedMs) / 1000;
     const requests = [...this.#server.log];
-    return { ...summarize(stream, durationS, result, requests), player: options.player, policy: options.policy, trace: options.trace.name, ended: result.ended, abandons: result.abandons, fallbacks: result.fallbacks, errors: [...pageErrors, ...result.errors], playerErrors: result.playerErrors, decisionMs: result.decisionMs, liveDecisions: result.liveDecisions, finalTimeS: result.finalTimeS, segmentRungs: result.segments.map((s) => s.rungIndex), codecs: countCodecs(result), codecChoice: result.codecChoice, sampleUrls: result.sampleUrls, requests, wallS, timeline: { hiddenMs: result.hiddenMs, bufferSamples: result.bufferSamples, viewerChanges: result.viewerChanges, segmentTimes: result.segmentTimes, stalls: result.stalls } };
+    const live = ll && llStream ? liveSummary(llStream, result, sessionStartMs, ll.targetLatencyS) : null;
+    return { live, ...summarize(stream, durationS, result, requests), player: options.player, policy: options.policy, trace: options.trace.name, ended: result.ended, abandons: result.abandons, fallbacks: result.fallbacks, errors: [...pageErrors, ...result.errors], playerErrors: result.playerErrors, decisionMs: result.decisionMs, liveDecisions: result.liveDecisions, finalTimeS: result.finalTimeS, segmentRungs: result.segments.map((s) => s.rungIndex), codecs: countCodecs(result), codecChoice: result.codecChoice, sampleUrls: result.sampleUrls, requests, wallS, timeline: { hiddenMs: result.hiddenMs, bufferSamples: result.bufferSamples, viewerChanges: result.viewerChanges, segmentTimes: result.segmentTimes, stalls: result.stalls } };
   }
 
   async close(): Promise<void> {
     await this.#browser.close().catch(() => undefined);
     await this.#server.close();
   }
+}
+
+/** Latency against the LL-HLS publication schedule (parts out at each sample's wall time). */
+function liveSummary(stream: LlHlsStream, page: PageResult, sessionStartMs: number, targetLatencyS: number): LiveSummary | null {
+  const totalParts = stream.renditions.values().next().value?.parts.length ?? 0;
+  const edgeS = (wallMs: number): number => publishedParts(stream.timing, totalParts, (wallMs - sessionStartMs) / 1000) * stream.timing.partDurationS;
+  return summarizeLatency(page.liveSamples, edgeS, targetLatencyS);
 }
 
 /** A media segment request (not a manifest, playlist, key or init segment), by its path. */

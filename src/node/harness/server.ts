@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { Trace } from '../../sim/trace.js';
 import { isMediaPlaylist, livePlaylist, type LiveWindowOptions } from './live-playlist.js';
 import { folderStore, OriginUnreachable, type MediaStore } from './media-store.js';
+import { llHlsPlaylist, llHlsResource, partsNeeded, publishedParts, publishTimeS, type LlHlsStream } from './ll-hls.js';
 
 /** A fault injected into matching media-segment requests. */
 export interface FaultSpec {
@@ -40,6 +41,12 @@ export interface ShapingOptions {
   readonly faults?: readonly FaultSpec[];
   /** Serve the HLS media playlists as a live stream (a sliding window published in real time). */
   readonly live?: Omit<LiveWindowOptions, 'elapsedS'>;
+  /**
+   * Serve this LL-HLS stream under `/media/ll-hls/`, published in real time from session start;
+   * playlist requests with `_HLS_msn`/`_HLS_part` and requests for parts not yet out block until
+   * they are published (at most `LL_HLS_MAX_BLOCK_S`).
+   */
+  readonly llHls?: LlHlsStream;
 }
 
 export interface HarnessServer {
@@ -54,6 +61,8 @@ export interface HarnessServer {
 const TICK_MS = 10;
 const DEFAULT_RTT_MS = 40;
 const DEFAULT_STALL_MS = 20_000;
+/** A blocking request waits at most this long (RFC 8216bis: a server should answer within 3 target durations). */
+export const LL_HLS_MAX_BLOCK_S = 6;
 /** Links below this are treated as this (a trace's 0 Mbps gaps would otherwise hang a session for ever). */
 const MIN_MBPS = 0.05;
 
@@ -198,13 +207,18 @@ export async function startHarnessServer(options: { mediaDir?: string; media?: M
     let body: Buffer | null = null;
     let originType: string | undefined;
     let upstreamFailed = false;
-    try {
-      const resource = await store!.read(path.slice('/media/'.length) + url.search);
-      body = resource?.body ?? null;
-      originType = resource?.contentType;
-    } catch (error) {
-      if (!(error instanceof OriginUnreachable)) throw error;
-      upstreamFailed = true;
+    const llHls = shaping?.llHls;
+    if (llHls && path.startsWith('/media/ll-hls/')) {
+      body = await readLlHls(llHls, path.slice('/media/ll-hls/'.length), url.searchParams);
+    } else {
+      try {
+        const resource = await store!.read(path.slice('/media/'.length) + url.search);
+        body = resource?.body ?? null;
+        originType = resource?.contentType;
+      } catch (error) {
+        if (!(error instanceof OriginUnreachable)) throw error;
+        upstreamFailed = true;
+      }
     }
     const parsed = body === null ? null : parseRange(req.headers.range, body.length);
     if (body !== null && parsed === 'unsatisfiable') {
@@ -273,6 +287,33 @@ export async function startHarnessServer(options: { mediaDir?: string; media?: M
       }
     });
     active.add(transfer);
+  }
+
+  /** An LL-HLS resource once published (waiting for it when a request blocks), null when it does not exist. */
+  async function readLlHls(stream: LlHlsStream, relPath: string, query: URLSearchParams): Promise<Buffer | null> {
+    const rendition = stream.renditions.values().next().value;
+    const totalParts = rendition?.parts.length ?? 0;
+    const session = shaping;
+    const elapsedS = (): number => (Date.now() - sessionStartMs) / 1000;
+    const waitFor = async (count: number): Promise<void> => {
+      const waitS = Math.min(LL_HLS_MAX_BLOCK_S, publishTimeS(stream.timing, Math.min(count, totalParts)) - elapsedS());
+      if (waitS > 0) await new Promise((resolve) => setTimeout(resolve, waitS * 1000 + 1));
+    };
+    if (relPath.endsWith('/index.m3u8')) {
+      if (!stream.renditions.has(relPath.slice(0, -'/index.m3u8'.length))) return null;
+      const msn = query.get('_HLS_msn');
+      if (msn !== null && /^\d+$/.test(msn)) {
+        const part = query.get('_HLS_part');
+        await waitFor(partsNeeded(stream.timing, Number(msn), part !== null && /^\d+$/.test(part) ? Number(part) : null));
+      }
+      if (shaping !== session) return null;
+      return Buffer.from(llHlsPlaylist(stream.timing, totalParts, publishedParts(stream.timing, totalParts, elapsedS())));
+    }
+    const resource = llHlsResource(stream, relPath);
+    if (!resource) return null;
+    await waitFor(resource.needsParts);
+    if (shaping !== session || publishedParts(stream.timing, totalParts, elapsedS()) < resource.needsParts) return null;
+    return resource.body();
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

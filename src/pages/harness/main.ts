@@ -42,6 +42,7 @@ const result: PageResult = {
   bufferSamples: [],
   viewerChanges: [],
   segmentTimes: [],
+  liveSamples: [],
 };
 window.__abrkitResult = result;
 const segments = new Map<number, PageSegment>();
@@ -76,6 +77,12 @@ if (config.hide || config.viewer) {
     if (result.done) return clearInterval(timer);
     result.bufferSamples.push({ tMs: performance.now() - t0Ms, bufferS: bufferAheadS(video), hidden: document.visibilityState === 'hidden' });
   }, 500);
+}
+if (config.live) {
+  const timer = setInterval(() => {
+    if (result.done) return clearInterval(timer);
+    if (result.startupMs !== null) result.liveSamples.push({ wallMs: Date.now(), timeS: video.currentTime, rate: video.playbackRate });
+  }, 1000);
 }
 video.addEventListener('timeupdate', () => {
   if (config.maxS && video.currentTime >= config.maxS) finish(false);

@@ -36,7 +36,12 @@ to each trace, and measures from the <video> element. Traces are cut to the play
   --media <dir>          a generated stream's folder (with its stream.json) instead
   --format <f>           hls | dash | hls-aes (the AES-128 copy, when the stream has one);
                          default: hls for hls.js, dash for shaka
-  --json <file>          also write {summary, perTrace} as JSON (the shape of 'abrkit eval')`;
+  --live ll-hls          play the generated stream live as LL-HLS: 1 s parts, blocking playlist
+                         reloads, preload hints, published in real time (12 s out at the start)
+                         over the same shaped link; adds latency behind the live edge (mean, p95,
+                         share within 0.5 s of the target) to the table and JSON
+  --target-latency <s>   the live latency target (default 3)
+  --json <file>          also write {summary, perTrace, sessions} as JSON (the shape of 'abrkit eval')`;
 
 export async function run(args: string[]): Promise<void> {
   const { values } = parseCommandArgs(
@@ -55,6 +60,8 @@ export async function run(args: string[]): Promise<void> {
       src: { type: 'string' },
       format: { type: 'string' },
       json: { type: 'string' },
+      live: { type: 'string' },
+      'target-latency': { type: 'string' },
     },
     HELP,
   );
@@ -77,6 +84,10 @@ export async function run(args: string[]): Promise<void> {
   if (format !== undefined && format !== 'hls' && format !== 'dash' && format !== 'hls-aes') throw new UsageError(`--format must be hls, dash or hls-aes, got '${format}'`);
   if (format === 'dash' && player === 'hls') throw new UsageError('hls.js plays HLS only: --format hls or hls-aes');
   if ([values.media, values.stream, values.src].filter((v) => v !== undefined).length > 1) throw new UsageError('--src, --media and --stream each name the stream: give one');
+  if (values.live !== undefined && values.live !== 'll-hls') throw new UsageError(values.live === 'll-dash' ? '--live ll-dash is not built yet (see issue #15); --live ll-hls plays LL-HLS' : `--live must be ll-hls, got '${values.live}'`);
+  if (values.live !== undefined && (values.src !== undefined || format !== undefined)) throw new UsageError('--live plays the generated stream as LL-HLS: no --src or --format');
+  const targetLatencyS = positive(values['target-latency'], 'target-latency');
+  if (targetLatencyS !== undefined && values.live === undefined) throw new UsageError('--target-latency needs --live');
   const traces = loadTraces(requireOption(values.traces, 'traces', HELP));
   const streamName = values.stream ?? 'default';
   if (!TEST_STREAMS[streamName]) throw new UsageError(`unknown --stream '${streamName}' (known: ${Object.keys(TEST_STREAMS).join(', ')})`);
@@ -90,7 +101,7 @@ export async function run(args: string[]): Promise<void> {
   } else {
     mediaDir = values.media ?? ensureTestStream(streamName, (line) => console.error(`browser-eval: ${line}`)).dir;
   }
-  const result = await browserEval({ player, policies, traces, durationS: durationOption, repeat, rttMs, bufferGoalS, minSwitchUpIntervalMs, mediaDir, ...(format ? { format } : {}) });
+  const result = await browserEval({ player, policies, traces, durationS: durationOption, repeat, rttMs, bufferGoalS, minSwitchUpIntervalMs, mediaDir, ...(format ? { format } : {}), ...(values.live ? { live: { mode: 'll-hls' as const, targetLatencyS } } : {}) });
   console.log(`\n${player}, ${traces.length} traces x ${repeat}, QoE_lin\n`);
   console.log(formatBrowserSummary(result));
   if (values.json) {
