@@ -8,7 +8,7 @@ import { PENSIEVE_LADDER } from '../helpers.js';
 function context(over: Partial<DecisionContext> & { throughputBps?: number }): DecisionContext {
   const { throughputBps = 3e6, ...rest } = over;
   return {
-    ladder: PENSIEVE_LADDER, segmentIndex: 5, segmentsRemaining: null, isLive: true, bufferS: 2.5, playbackRate: 1,
+    ladder: PENSIEVE_LADDER, segmentIndex: 5, segmentsRemaining: null, isLive: true, bufferS: 4, playbackRate: 1,
     lastRungIndex: 3, history: [], prediction: { throughputBps, errorRatio: 0 }, minRungIndex: 0, maxRungIndex: 5, nowMs: 0,
     live: { latencyS: 3, targetLatencyS: 3 }, ...rest,
   };
@@ -29,6 +29,13 @@ describe('live policy', () => {
     expect(policy.decide(context({ live: { latencyS: 9, targetLatencyS: 3 } })).playbackRate).toBe(1.05);
     expect(policy.decide(context({ live: { latencyS: 2, targetLatencyS: 3 } })).playbackRate).toBe(0.95);
     expect(policy.decide(context({ live: { latencyS: 3.1, targetLatencyS: 3 } })).playbackRate).toBe(1);
+  });
+
+  it('takes a smaller share when the buffer is short of a segment (4 s here), down to half', () => {
+    // 4 Mbit/s estimated: 0.5 * 4 = 2 -> 1850 kbps; 0.5 * 3/4 * 4 = 1.5 -> 1200; 0.5 * 0.5 * 4 = 1 -> 750.
+    expect(policy.decide(context({ bufferS: 4, throughputBps: 4e6 })).rungIndex).toBe(3);
+    expect(policy.decide(context({ bufferS: 3, throughputBps: 4e6 })).rungIndex).toBe(2);
+    expect(policy.decide(context({ bufferS: 1.5, throughputBps: 4e6 })).rungIndex).toBe(1);
   });
 
   it('never speeds up on a low buffer: it slows down however late it is', () => {
