@@ -4,7 +4,8 @@
  * run time (the network is evaluated in plain typed arrays).
  */
 export type { DqnModel, DqnModelFile, WeightEncoding } from './learned/model.js';
-export { decodeModel, encodeModel, DqnModelError } from './learned/model.js';
+export { decodeModel, encodeModel, DqnModelError, DqnEnvelopeMissingError } from './learned/model.js';
+export { envelopeViolation, createEnvelopeAccumulator, type FeatureEnvelope, type EnvelopeViolation } from './learned/envelope.js';
 export type { RegressorState, ThroughputRegressor, RegressorOptions } from './learned/regressor.js';
 export { createThroughputRegressor, REGRESSOR_DEFAULTS } from './learned/regressor.js';
 export { fitRegressor } from './learned/regressor-fit.js';

@@ -25,6 +25,21 @@ export type DecisionReason =
   | { readonly kind: 'stall-guard'; readonly proposed: Decision; readonly slowestBps: number; readonly bufferS: number }
   /** `withSwitchHysteresis` held the rung: the policy's switch up came `sinceSwitchMs` after the last switch. */
   | { readonly kind: 'hysteresis'; readonly proposed: Decision; readonly sinceSwitchMs: number }
+  /**
+   * The DQN handed the decision to RobustMPC: `feature` (of rung `rungIndex`, null for a global
+   * feature) was `value`, outside the range [`min`, `max`] it took over the model's training
+   * distribution. `decided` is RobustMPC's decision, whose rung this one plays.
+   */
+  | {
+      readonly kind: 'dqn';
+      readonly fallback: 'out-of-distribution';
+      readonly feature: string;
+      readonly rungIndex: number | null;
+      readonly value: number;
+      readonly min: number;
+      readonly max: number;
+      readonly decided: Decision;
+    }
   /** The live policy: the rung it could afford, and the latency it steered by. */
   | {
       readonly kind: 'live';

@@ -12,7 +12,7 @@ import type { DqnCorePolicy } from './policy.js';
 import { AbrkitError, asAbrkitError, invalidOptions } from '../core/errors.js';
 import { createRobustMpcPolicy } from '../policies/robustmpc.js';
 import { warmUp } from '../core/warm-up.js';
-import { decodeModel } from './model.js';
+import { decodeModel, DqnEnvelopeMissingError } from './model.js';
 import { createDqnCorePolicy } from './policy.js';
 
 
@@ -53,6 +53,11 @@ export interface DqnPolicyOptions {
    */
   readonly deviationMargin: number;
   /**
+   * Hand decisions whose inputs leave the model's training envelope to the fallback, with the
+   * reason `{ kind: 'dqn', fallback: 'out-of-distribution' }` (default true; off only to measure the guard).
+   */
+  readonly envelopeGuard: boolean;
+  /**
    * Synthetic decisions run on a throwaway copy of the network once the model is loaded, before
    * `ready` resolves, a few per task, so that the first real decisions do not pay for the JIT's
    * first compilations (cold, a decision takes milliseconds; warm, tens of µs). 0 = none.
@@ -62,7 +67,7 @@ export interface DqnPolicyOptions {
   readonly schedule?: (step: () => void) => void;
 }
 
-export const DQN_POLICY_DEFAULTS = Object.freeze({ timeBudgetMs: 5, overBudgetLimit: 3, keepAdaptation: false, deviationMargin: -1, warmUpDecisions: 400 });
+export const DQN_POLICY_DEFAULTS = Object.freeze({ timeBudgetMs: 5, overBudgetLimit: 3, keepAdaptation: false, deviationMargin: -1, envelopeGuard: true, warmUpDecisions: 400 });
 
 /** Warm-up decisions run per task. */
 const WARM_UP_PER_TASK = 10;
@@ -106,9 +111,12 @@ export function createDqnPolicy(options: Partial<DqnPolicyOptions> = {}): DqnPol
   const install = (raw: unknown) => {
     try {
       const model = isDecoded(raw) ? raw : decodeModel(raw);
+      if (!model.envelope) throw new DqnEnvelopeMissingError();
       installed = model;
       core = createDqnCorePolicy(model, {
         keepAdaptation: o.keepAdaptation,
+        outOfDistribution: fallback,
+        envelopeGuard: o.envelopeGuard,
         ...(o.regressorState ? { regressorState: o.regressorState } : {}),
         ...(o.deviationMargin >= 0 ? { baseline: fallback, deviationMargin: o.deviationMargin } : {}),
       });

@@ -5,6 +5,7 @@
 import type { DenseLayer, Mlp, QNetwork } from './network.js';
 import type { RegressorState } from './regressor.js';
 import { ADVANTAGE_INPUTS } from './network.js';
+import type { FeatureEnvelope } from './envelope.js';
 import { GLOBAL_FEATURES, RUNG_FEATURES } from './features.js';
 import { validateRegressorState } from './regressor.js';
 import { AbrkitError } from '../core/errors.js';
@@ -27,6 +28,12 @@ export interface DqnModelFile {
   readonly advantage: readonly LayerFile[];
   readonly value: readonly LayerFile[];
   readonly regressor: RegressorState;
+  /**
+   * The range of every feature over the model's training distribution (envelope.ts). Required: a
+   * file without one is rejected with a DqnEnvelopeMissingError, since the policy could not tell
+   * when it is asked to extrapolate.
+   */
+  readonly envelope: FeatureEnvelope;
   /** Free-form provenance (seed, episodes, data sets); never read by the policy. */
   readonly meta?: Record<string, unknown>;
 }
@@ -34,6 +41,8 @@ export interface DqnModelFile {
 export interface DqnModel {
   readonly network: QNetwork;
   readonly regressor: RegressorState;
+  /** Always present on a decoded model; absent on a model still in training (trainers add it when they write a file). */
+  readonly envelope?: FeatureEnvelope;
 }
 
 /** A model file that cannot be used. Its code is `invalid-options`; `detail` says what is wrong. */
@@ -42,6 +51,38 @@ export class DqnModelError extends AbrkitError {
     super('invalid-options', `dqn model: ${detail}`, options);
     this.name = 'DqnModelError';
   }
+}
+
+/** A model file with no training envelope (`envelope`): written before the guard existed, or by hand. */
+export class DqnEnvelopeMissingError extends DqnModelError {
+  constructor() {
+    super('no training envelope (files written before abrkit stored one need `npx tsx bench/dqn-envelope.ts`)');
+    this.name = 'DqnEnvelopeMissingError';
+  }
+}
+
+function decodeEnvelope(raw: unknown): FeatureEnvelope {
+  if (raw === undefined || raw === null) throw new DqnEnvelopeMissingError();
+  const e = raw as Partial<Record<keyof FeatureEnvelope, unknown>>;
+  const list = (value: unknown, length: number, what: string): number[] => {
+    if (!Array.isArray(value) || value.length !== length || !value.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+      throw new DqnModelError(`envelope.${what} must be ${length} finite numbers`);
+    }
+    return value as number[];
+  };
+  const envelope = {
+    globalMin: list(e.globalMin, GLOBAL_FEATURES, 'globalMin'),
+    globalMax: list(e.globalMax, GLOBAL_FEATURES, 'globalMax'),
+    rungMin: list(e.rungMin, RUNG_FEATURES, 'rungMin'),
+    rungMax: list(e.rungMax, RUNG_FEATURES, 'rungMax'),
+  };
+  envelope.globalMin.forEach((v, i) => {
+    if (v > envelope.globalMax[i]) throw new DqnModelError(`envelope global feature ${i}: min ${v} > max ${envelope.globalMax[i]}`);
+  });
+  envelope.rungMin.forEach((v, i) => {
+    if (v > envelope.rungMax[i]) throw new DqnModelError(`envelope rung feature ${i}: min ${v} > max ${envelope.rungMax[i]}`);
+  });
+  return envelope;
 }
 
 // --- float16 ------------------------------------------------------------------------------------
@@ -176,7 +217,9 @@ function decodeMlp(layers: unknown, inputs: number, encoding: WeightEncoding, wh
   return { layers: decoded };
 }
 
+/** The file form of a model. Throws a DqnEnvelopeMissingError when the model has no envelope. */
 export function encodeModel(model: DqnModel, encoding: WeightEncoding, meta?: Record<string, unknown>): DqnModelFile {
+  if (!model.envelope) throw new DqnEnvelopeMissingError();
   return {
     format: 'abrkit-dqn',
     version: 1,
@@ -186,6 +229,7 @@ export function encodeModel(model: DqnModel, encoding: WeightEncoding, meta?: Re
     advantage: encodeMlp(model.network.advantage, encoding),
     value: encodeMlp(model.network.value, encoding),
     regressor: model.regressor,
+    envelope: model.envelope,
     ...(meta ? { meta } : {}),
   };
 }
@@ -213,5 +257,6 @@ export function decodeModel(input: unknown): DqnModel {
   } catch (error) {
     throw new DqnModelError('regressor state is malformed', { cause: error });
   }
-  return { network: { advantage, value }, regressor };
+  const envelope = decodeEnvelope(file.envelope);
+  return { network: { advantage, value }, regressor, envelope };
 }

@@ -1,6 +1,7 @@
 /**
- * The DQN's decision: features of every allowed rung, the Q-network's scores, a safety shield, and
- * the learned regressor's update.
+ * The DQN's decision: features of every allowed rung, the out-of-distribution guard (RobustMPC
+ * decides when a feature leaves the model's training envelope), the Q-network's scores, a safety
+ * shield, and the learned regressor's update.
  */
 import type { AbrPolicy } from '../core/policy.js';
 import type { DecisionContext } from '../core/context.js';
@@ -9,6 +10,8 @@ import type { DownloadSample } from '../core/sample.js';
 import type { DqnModel } from './model.js';
 import type { RegressorState } from './regressor.js';
 import { computeFeatures, shieldMask } from './features.js';
+import { envelopeViolation } from './envelope.js';
+import { createRobustMpcPolicy } from '../policies/robustmpc.js';
 import { allowed, maskedArgmax, qValues } from './network.js';
 import { createThroughputRegressor } from './regressor.js';
 import { AbrkitError } from '../core/errors.js';
@@ -29,6 +32,13 @@ export interface DqnCoreOptions {
    */
   readonly baseline?: AbrPolicy;
   readonly deviationMargin: number;
+  /**
+   * Decides when the inputs fall outside the model's training envelope (the reason says
+   * `{ kind: 'dqn', fallback: 'out-of-distribution' }`); default RobustMPC (QoE_lin).
+   */
+  readonly outOfDistribution?: AbrPolicy;
+  /** Check the envelope (default true); off only to measure what the guard costs or saves. */
+  readonly envelopeGuard?: boolean;
 }
 
 export interface DqnCorePolicy extends AbrPolicy {
@@ -47,6 +57,8 @@ export function createDqnCorePolicy(model: DqnModel, options: Partial<DqnCoreOpt
   const initial = options.regressorState ?? model.regressor;
   let regressor = createThroughputRegressor({ initial });
   let lastSeen: DownloadSample | null = null;
+  const envelope = options.envelopeGuard === false ? undefined : model.envelope;
+  const outOfDistribution = envelope ? (options.outOfDistribution ?? createRobustMpcPolicy({ qoe: 'lin' })) : null;
 
   /** Feeds the regressor the samples that arrived since the last decision. */
   const catchUp = (history: readonly DownloadSample[]) => {
@@ -77,11 +89,18 @@ export function createDqnCorePolicy(model: DqnModel, options: Partial<DqnCoreOpt
         maxRungIndex: context.maxRungIndex,
         prediction: regressor.predict(),
       });
+      const mask = shieldMask(features);
+      if (envelope && outOfDistribution) {
+        const outside = envelopeViolation(envelope, features, mask);
+        if (outside) {
+          const decided = outOfDistribution.decide(context);
+          return { rungIndex: decided.rungIndex, reason: { kind: 'dqn', fallback: 'out-of-distribution', ...outside, decided } };
+        }
+      }
       const q = qValues(model.network, features);
       for (let k = 0; k < q.length; k++) {
         if (!Number.isFinite(q[k])) throw new AbrkitError('policy-failed', `dqn: the network output ${q[k]} for rung ${features.minRungIndex + k}`);
       }
-      const mask = shieldMask(features);
       const best = maskedArgmax(q, mask);
       if (options.baseline) {
         const baseline = options.baseline.decide(context);
@@ -97,6 +116,7 @@ export function createDqnCorePolicy(model: DqnModel, options: Partial<DqnCoreOpt
     },
     reset(): void {
       lastSeen = null;
+      outOfDistribution?.reset?.();
       if (options.keepAdaptation) regressor.reset();
       else regressor = createThroughputRegressor({ initial });
     },

@@ -3,9 +3,10 @@ import { createQNetwork } from '../../src/learned/network.js';
 import { base64ToBytes, bytesToBase64, decodeModel, DqnModelError, encodeModel, fromHalf, toHalf, type DqnModel } from '../../src/learned/model.js';
 import { freshRegressorState } from '../../src/learned/regressor.js';
 import { createPrng } from '../../src/sim/prng.js';
+import { wideEnvelope } from './helpers.js';
 
 function model(seed: number): DqnModel {
-  return { network: createQNetwork([16, 8], [8], createPrng(seed)), regressor: freshRegressorState() };
+  return { network: createQNetwork([16, 8], [8], createPrng(seed)), regressor: freshRegressorState(), envelope: wideEnvelope() };
 }
 
 const weightsOf = (m: DqnModel) => [...m.network.advantage.layers, ...m.network.value.layers].flatMap((l) => [Array.from(l.weights), Array.from(l.bias)]);

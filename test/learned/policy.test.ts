@@ -6,7 +6,7 @@ import { encodeModel, type DqnModel } from '../../src/learned/model.js';
 import { freshRegressorState } from '../../src/learned/regressor.js';
 import { createRobustMpcPolicy } from '../../src/policies/robustmpc.js';
 import { createPrng } from '../../src/sim/prng.js';
-import { constantVideo, sampleAt } from './helpers.js';
+import { constantVideo, sampleAt, wideEnvelope } from './helpers.js';
 
 const video = constantVideo([300, 750, 1200, 1850, 2850, 4300], 4, 48);
 
@@ -29,7 +29,7 @@ function context(segmentIndex: number, mbps: number): DecisionContext {
 }
 
 function model(): DqnModel {
-  return { network: createQNetwork([16, 8], [8], createPrng(5)), regressor: freshRegressorState() };
+  return { network: createQNetwork([16, 8], [8], createPrng(5)), regressor: freshRegressorState(), envelope: wideEnvelope() };
 }
 
 describe('createDqnPolicy', () => {

@@ -98,6 +98,8 @@ export function describeReason(reason: DecisionReason, ladderKbps: readonly numb
       return `stall guard: not ${ladderKbps[reason.proposed.rungIndex] ?? reason.proposed.rungIndex} kbps (at the slowest recent ${mbps(reason.slowestBps)} Mbit/s it would drain the ${reason.bufferS.toFixed(1)} s buffer too far); ${describeReason(reason.proposed.reason, ladderKbps)}`;
     case 'hysteresis':
       return `hysteresis: held, not up to ${ladderKbps[reason.proposed.rungIndex] ?? reason.proposed.rungIndex} kbps ${(reason.sinceSwitchMs / 1000).toFixed(1)} s after the last switch; ${describeReason(reason.proposed.reason, ladderKbps)}`;
+    case 'dqn':
+      return `dqn: ${reason.feature}${reason.rungIndex === null ? '' : ` of rung ${reason.rungIndex}`} = ${reason.value.toFixed(2)} outside its training range [${reason.min.toFixed(2)}, ${reason.max.toFixed(2)}], RobustMPC decided; ${describeReason(reason.decided.reason, ladderKbps)}`;
     case 'live':
       return `live: latency ${reason.latencyS.toFixed(1)} s (target ${reason.targetLatencyS.toFixed(1)} s), budget ${mbps(reason.budgetBps)} Mbit/s; ${reason.detail}`;
   }

@@ -3,6 +3,7 @@ import { createRolloutTrainer } from '../../../src/node/train/rollout-trainer.js
 import { rolloutEpisode } from '../../../src/node/train/rollout-episode.js';
 import { type RolloutTrainOptions } from '../../../src/node/train/rollout-options.js';
 import { encodeModel } from '../../../src/learned/model.js';
+import { withWideEnvelope } from '../../learned/helpers.js';
 import { decodeRolloutDecisions, encodeRolloutDecisions } from '../../../src/node/train/decision-file.js';
 import { createThroughputRegressor } from '../../../src/learned/regressor.js';
 import { createRobustMpcPolicy } from '../../../src/policies/robustmpc.js';
@@ -53,7 +54,7 @@ describe('rollout Q-learning (approximate policy iteration over RobustMPC)', () 
       const losses = [trainer.epoch(), trainer.epoch(), trainer.epoch()];
       trainer.collect();
       for (let e = 0; e < 15; e++) losses.push(trainer.epoch());
-      return { trainer, losses, model: JSON.stringify(encodeModel(trainer.model(), 'f32')) };
+      return { trainer, losses, model: JSON.stringify(encodeModel(withWideEnvelope(trainer.model()), 'f32')) };
     };
     const a = run(5);
     const b = run(5);
@@ -113,7 +114,7 @@ describe('rollout Q-learning (approximate policy iteration over RobustMPC)', () 
     resumed.collect();
     resumedLosses.push(resumed.epoch());
     expect(resumedLosses).toEqual(losses);
-    expect(encodeModel(resumed.model(), 'f32')).toEqual(encodeModel(straight.model(), 'f32'));
+    expect(encodeModel(withWideEnvelope(resumed.model()), 'f32')).toEqual(encodeModel(withWideEnvelope(straight.model()), 'f32'));
     expect(() => createRolloutTrainer({ traceSets: [traces], video }, {}, undefined, { checkpoint: saved, decisions: decisions.slice(1) })).toThrow(/decisions/);
   }, 60_000);
 

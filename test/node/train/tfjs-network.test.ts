@@ -18,6 +18,7 @@ import {
 } from '../../../src/node/train/tfjs/tfjs-network.js';
 import { readyTfjs, tf } from '../../../src/node/train/tfjs/tfjs.js';
 import { encodeModel } from '../../../src/learned/model.js';
+import { withWideEnvelope } from '../../learned/helpers.js';
 import { createThroughputRegressor } from '../../../src/learned/regressor.js';
 import { createRobustMpcPolicy } from '../../../src/policies/robustmpc.js';
 import { synthesizeTrace } from '../../../src/sim/synth.js';
@@ -133,7 +134,7 @@ describe('the DQN in tfjs', () => {
       const tensors = tf.memory().numTensors;
       losses.push(trainer.epoch());
       expect(tf.memory().numTensors).toBe(tensors);
-      const model = JSON.stringify(encodeModel(trainer.model(), 'f32'));
+      const model = JSON.stringify(encodeModel(withWideEnvelope(trainer.model()), 'f32'));
       trainer.dispose();
       expect(tf.memory().numTensors).toBe(startTensors);
       return { losses, model };
@@ -153,7 +154,7 @@ describe('the DQN in tfjs', () => {
     const straight = await createTfjsRolloutTrainer({ traceSets: [traces], video }, options);
     straight.collect();
     const losses = [straight.epoch(), straight.epoch(), straight.epoch()];
-    const expected = JSON.stringify(encodeModel(straight.model(), 'f32'));
+    const expected = JSON.stringify(encodeModel(withWideEnvelope(straight.model()), 'f32'));
     straight.dispose();
 
     const first = await createTfjsRolloutTrainer({ traceSets: [traces], video }, options);
@@ -168,7 +169,7 @@ describe('the DQN in tfjs', () => {
     const resumed = await createTfjsRolloutTrainer({ traceSets: [traces], video }, {}, 'tfjs', { checkpoint: saved, decisions });
     const resumedLosses = [losses[0], resumed.epoch(), resumed.epoch()];
     expect(resumedLosses).toEqual(losses);
-    expect(JSON.stringify(encodeModel(resumed.model(), 'f32'))).toBe(expected);
+    expect(JSON.stringify(encodeModel(withWideEnvelope(resumed.model()), 'f32'))).toBe(expected);
     resumed.dispose();
     expect(tf.memory().numTensors).toBe(startTensors);
     // A native run's optimiser state is not tfjs's.

@@ -5,6 +5,7 @@ import { optimalPlan } from '../../../src/node/train/plans.js';
 import { syntheticVideo } from '../../../src/node/train/synthetic-ladder.js';
 import { SeededRandom } from '../../../src/node/train/random.js';
 import { encodeModel } from '../../../src/learned/model.js';
+import { withWideEnvelope } from '../../learned/helpers.js';
 import { synthesizeTrace } from '../../../src/sim/synth.js';
 import { constantVideo } from '../../learned/helpers.js';
 
@@ -29,11 +30,11 @@ describe('DQN training (tiny seeded runs)', () => {
     const demonstrations = [{ trace: traces[0], video, plan: optimalPlan(traces[0], video) }];
     const run = (seed: number) => {
       const trainer = createDqnTrainer({ traceSets: [traces], video, demonstrations }, { ...tiny, seed });
-      const before = JSON.stringify(encodeModel(trainer.model(), 'f32').advantage);
+      const before = JSON.stringify(encodeModel(withWideEnvelope(trainer.model()), 'f32').advantage);
       const losses: number[] = [];
       trainer.train(100, (r) => losses.push(r.loss));
       expect(trainer.episode).toBe(12);
-      return { before, after: JSON.stringify(encodeModel(trainer.model(), 'f32')), losses };
+      return { before, after: JSON.stringify(encodeModel(withWideEnvelope(trainer.model()), 'f32')), losses };
     };
     const a = run(7);
     const b = run(7);
@@ -51,7 +52,7 @@ describe('DQN training (tiny seeded runs)', () => {
     const checkpoint = JSON.parse(JSON.stringify(trainer.checkpoint()));
     const resumed = createDqnTrainer({ traceSets: [traces], video }, {}, checkpoint);
     expect(resumed.episode).toBe(5);
-    expect(encodeModel(resumed.model(), 'f32')).toEqual(encodeModel(trainer.model(), 'f32'));
+    expect(encodeModel(withWideEnvelope(resumed.model()), 'f32')).toEqual(encodeModel(withWideEnvelope(trainer.model()), 'f32'));
     resumed.train(100);
     expect(resumed.episode).toBe(12);
     const scores = resumed.evaluateGreedy(traces, video);

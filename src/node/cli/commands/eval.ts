@@ -21,6 +21,8 @@ import { withStallGuard } from '../../../policies/stall-guard.js';
 import { createNamedEstimator } from '../../../policies/named.js';
 import { withPredictionErrors } from '../../../estimators/prediction-errors.js';
 import type { QoeName as Qoe } from '../../../qoe/models.js';
+import type { AbrPolicy } from '../../../core/policy.js';
+import type { DecisionReason } from '../../../core/decision.js';
 import { runViewerEval, VIEWERS_HELP } from './eval-viewers.js';
 
 /**
@@ -29,10 +31,35 @@ import { runViewerEval, VIEWERS_HELP } from './eval-viewers.js';
  * simulation has no playback to protect, so `dqn` has no time budget here: its figures must not
  * depend on how busy the machine is (the budget's fallback is tested, and measured in Chromium).
  */
+/** Decisions `dqn` made in this process, and how many of them it handed to RobustMPC as out of its training distribution. */
+const dqnDecisions = { total: 0, outOfDistribution: 0 };
+
+/** Counts the decisions whose reason is the DQN's out-of-distribution fallback (possibly under a guard's reason). */
+function countingFallbacks(policy: AbrPolicy): AbrPolicy {
+  return {
+    ...policy,
+    name: policy.name,
+    decide(context) {
+      const decision = policy.decide(context);
+      dqnDecisions.total++;
+      if (isOutOfDistribution(decision.reason)) dqnDecisions.outOfDistribution++;
+      return decision;
+    },
+    reset: () => policy.reset?.(),
+  };
+}
+
+function isOutOfDistribution(reason: DecisionReason): boolean {
+  if (reason.kind === 'dqn') return reason.fallback === 'out-of-distribution';
+  if (reason.kind === 'stall-guard' || reason.kind === 'hysteresis') return isOutOfDistribution(reason.proposed.reason);
+  return false;
+}
+
 const LEARNED_POLICIES: Record<string, (qoe: Qoe) => PolicySpec> = {
   dqn: () => ({
     name: 'dqn',
-    createPolicy: () => createDqnPolicy({ model: DEFAULT_DQN_MODEL, warmUpDecisions: 0, timeBudgetMs: Infinity, onError: (error) => console.error(`dqn: ${error.message}`) }),
+    createPolicy: () =>
+      countingFallbacks(createDqnPolicy({ model: DEFAULT_DQN_MODEL, warmUpDecisions: 0, timeBudgetMs: Infinity, onError: (error) => console.error(`dqn: ${error.message}`) })),
     createEstimator: () => withPredictionErrors(createNamedEstimator('harmonic'), { windowSize: 5 }),
   }),
   'robustmpc+learned': (qoe) => ({
@@ -213,8 +240,14 @@ export async function run(args: string[]): Promise<void> {
   const seconds = ((Date.now() - startedMs) / 1000).toFixed(1);
   console.log(`\n${traces.length} traces, video ${video.name} (${video.renditions.length} rungs), ${mode} mode, QoE_${qoe}, ${seconds} s\n`);
   console.log(formatSummary(result));
+  const fallbacks = names.includes('dqn') ? { dqn: { decisions: dqnDecisions.total, outOfDistribution: dqnDecisions.outOfDistribution } } : undefined;
+  if (fallbacks) {
+    const { decisions, outOfDistribution } = fallbacks.dqn;
+    const share = decisions === 0 ? 0 : (100 * outOfDistribution) / decisions;
+    console.log(`\ndqn: ${outOfDistribution} of ${decisions} decisions (${share.toFixed(1)}%) out of its training distribution, decided by RobustMPC`);
+  }
   if (values.json) {
-    writeFileSync(values.json, JSON.stringify({ summary: result.summary, perTrace: result.perTrace }, null, 2));
+    writeFileSync(values.json, JSON.stringify({ summary: result.summary, perTrace: result.perTrace, ...(fallbacks ? { fallbacks } : {}) }, null, 2));
     console.log(`\nwrote ${values.json}`);
   }
 }

@@ -8,6 +8,7 @@ import { createDqnTrainer, type TrainerCheckpoint } from '../../train/dqn-traine
 import { demonstrationPlan } from '../../train/plans.js';
 import { type Demonstration } from '../../train/data.js';
 import { encodeModel } from '../../../learned/model.js';
+import { withMeasuredEnvelope } from '../../train/envelope.js';
 import { HELP, heldIn, telemetryTraces } from './train-common.js';
 import { STORE_ARGS, storeTelemetryText } from '../store-source.js';
 import { tracesFromTelemetry } from '../../../sim/telemetry-traces.js';
@@ -96,6 +97,8 @@ export async function trainDqn(rest: string[]): Promise<void> {
   );
   const total = trainer.options.episodes;
   const evalSets = traceSets.map((set) => heldIn(set, 30));
+  // The training envelope every written model carries (the DQN trainer plays Pensieve's mode, with random ladders).
+  const envelopeRun = { traces: traceSets.flat(), video, modes: ['pensieve'] as const, syntheticPerTrace: 1, seed };
   const bestPath = join(out, 'best.json');
   let best = existsSync(bestPath) && resume ? (JSON.parse(readFileSync(bestPath, 'utf8')) as { score: number }).score : -Infinity;
   const progress = createProgressBar(`train dqn (seed ${seed})`);
@@ -117,8 +120,9 @@ export async function trainDqn(rest: string[]): Promise<void> {
     if (score > best) {
       best = score;
       const where = { score, perSet, episode: trainer.episode, pretrained: trainer.pretrained };
-      writeJson('best.f32.json', encodeModel(trainer.model(), 'f32', { ...meta(), ...where }));
-      writeJson('best.f16.json', encodeModel(trainer.model(), 'f16', { ...meta(), ...where }));
+      const model = withMeasuredEnvelope(trainer.model(), envelopeRun);
+      writeJson('best.f32.json', encodeModel(model, 'f32', { ...meta(), ...where }));
+      writeJson('best.f16.json', encodeModel(model, 'f16', { ...meta(), ...where }));
       writeJson('best.json', where);
     }
   };
@@ -138,7 +142,8 @@ export async function trainDqn(rest: string[]): Promise<void> {
     evaluateAndSave(`episode ${trainer.episode}`);
     if (trainer.episode % checkpointEvery === 0 || trainer.episode >= total) writeJson('checkpoint.json', trainer.checkpoint());
   }
-  writeJson('final.f32.json', encodeModel(trainer.model(), 'f32', meta()));
-  writeJson('final.f16.json', encodeModel(trainer.model(), 'f16', meta()));
+  const finalModel = withMeasuredEnvelope(trainer.model(), envelopeRun);
+  writeJson('final.f32.json', encodeModel(finalModel, 'f32', meta()));
+  writeJson('final.f16.json', encodeModel(finalModel, 'f16', meta()));
   console.log(`done in ${((Date.now() - startedMs) / 60000).toFixed(1)} min; best held-in score ${best.toFixed(3)}; wrote ${out}`);
 }

@@ -11,6 +11,7 @@ import { createRolloutTrainer, type RolloutCheckpoint, type RolloutResume } from
 import { type RolloutTrainOptions } from '../../train/rollout-options.js';
 import { decodeRolloutDecisions, encodeRolloutDecisions } from '../../train/decision-file.js';
 import { encodeModel } from '../../../learned/model.js';
+import { withMeasuredEnvelope } from '../../train/envelope.js';
 import { HELP, modesOption } from './train-common.js';
 
 /** `<out>/checkpoint.json` of a rollout run: the trainer's state, where the CLI's loop stood, and the decisions file beside it. */
@@ -94,6 +95,8 @@ export async function trainRollout(args: string[]): Promise<void> {
   // and 30 are too few to rank epochs.
   const evalSets = trainer.options.modes.flatMap((mode) => traceSets.map((set) => ({ set, mode })));
   const runSeed = trainer.options.seed;
+  // The training envelope every written model carries: its greedy policy over the training distribution.
+  const envelopeRun = { traces: traceSets.flat(), video, modes: trainer.options.modes, syntheticPerTrace: trainer.options.syntheticPerEpisode, seed: runSeed };
   const meta = (extra: Record<string, unknown>) => ({ seed: runSeed, method: 'rollout', traces: values.traces, video: video.name, options: trainer.options, ...extra });
   let best = saved?.best ?? -Infinity;
   let decisionsFile = saved?.decisionsFile ?? '';
@@ -130,18 +133,20 @@ export async function trainRollout(args: string[]): Promise<void> {
       const score = perSet.reduce((a, b) => a + b, 0) / perSet.length;
       process.stderr.write(`round ${round} epoch ${e}: loss ${loss.toFixed(4)}, greedy ${perSet.map((s) => s.toFixed(3)).join(' / ')}, ${elapsed()}\n`);
       const where = { round, epoch: e, score, perSet };
-      writeJson(`round${round}-epoch${e}.f32.json`, encodeModel(trainer.model(), 'f32', meta(where)));
+      const model = withMeasuredEnvelope(trainer.model(), envelopeRun);
+      writeJson(`round${round}-epoch${e}.f32.json`, encodeModel(model, 'f32', meta(where)));
       if (score > best) {
         best = score;
-        writeJson('best.f32.json', encodeModel(trainer.model(), 'f32', meta(where)));
-        writeJson('best.f16.json', encodeModel(trainer.model(), 'f16', meta(where)));
+        writeJson('best.f32.json', encodeModel(model, 'f32', meta(where)));
+        writeJson('best.f16.json', encodeModel(model, 'f16', meta(where)));
         writeJson('best.json', where);
       }
       await checkpoint(e);
     }
   }
-  writeJson('final.f32.json', encodeModel(trainer.model(), 'f32', meta({ rounds, epochs })));
-  writeJson('final.f16.json', encodeModel(trainer.model(), 'f16', meta({ rounds, epochs })));
+  const finalModel = withMeasuredEnvelope(trainer.model(), envelopeRun);
+  writeJson('final.f32.json', encodeModel(finalModel, 'f32', meta({ rounds, epochs })));
+  writeJson('final.f16.json', encodeModel(finalModel, 'f16', meta({ rounds, epochs })));
   trainer.dispose();
   console.log(`done in ${((Date.now() - startedMs) / 60000).toFixed(1)} min (${runBackend}); best held-in score ${best.toFixed(3)}; wrote ${out}`);
 }
