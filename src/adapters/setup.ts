@@ -17,6 +17,8 @@ import type { CapToPlayerSizeOptions } from './player-limits.js';
 import { resolveViewerOptions, type ViewerOptions } from './viewer.js';
 import { resolveCmcdEventOptions, resolveCmcdOptions, type CmcdOptions } from './cmcd.js';
 import type { CodecChoice, CodecFamily } from './codecs.js';
+import { createLazyLearnedPolicy, isLearnedPolicyName, type LearnedModule, type LearnedPolicyName } from './learned-policy.js';
+import type { AbrkitError } from '../core/errors.js';
 import { createNamedEstimator, createNamedPolicy as createSharedNamedPolicy, POLICY_NAMES, type EstimatorName, type PolicyName } from '../policies/named.js';
 
 export const ADAPTER_POLICY_NAMES = POLICY_NAMES;
@@ -53,8 +55,13 @@ export interface SegmentDownload {
 
 /** Options shared by the hls.js and shaka-player adapters. */
 export interface AdapterOptions {
-  /** A built-in policy by name, or any `AbrPolicy`. */
-  readonly policy?: AdapterPolicyName | AbrPolicy;
+  /**
+   * A built-in policy by name, a learned one (`dqn`, `robustmpc+learned`: abrkit/dqn is imported
+   * lazily, RobustMPC behind the stall guard decides until it has loaded or if it fails), or any `AbrPolicy`.
+   */
+  readonly policy?: AdapterPolicyName | LearnedPolicyName | AbrPolicy;
+  /** A learned policy by name failed to load, or fell back (default: `console.warn`). */
+  readonly onPolicyError?: (error: AbrkitError) => void;
   /** Default: a 5-sample harmonic mean (with prediction errors for RobustMPC), as in the simulator. */
   readonly estimator?: ThroughputEstimator;
   /** Forwarded to the core controller: decisions, rejected samples, policy failures (attach telemetry here). */
@@ -162,6 +169,12 @@ export function createNamedPolicy(name: AdapterPolicyName): { policy: AbrPolicy;
   return createSharedNamedPolicy(name, { qoe: 'lin' });
 }
 
+/** abrkit/dqn's learned parts, as a lazy chunk the base adapter bundle does not carry. */
+async function loadLearnedModule(): Promise<LearnedModule> {
+  const [dqn, estimator] = await Promise.all([import('../learned/dqn-policy.js'), import('../learned/learned-estimator.js')]);
+  return { createDqnPolicy: dqn.createDqnPolicy, loadLearnedEstimator: () => estimator.loadLearnedEstimator() };
+}
+
 /** What an adapter needs from the core: a controller and an abandonment rule (or none). */
 export interface AdapterCore {
   readonly controller: AbrController;
@@ -195,7 +208,11 @@ export function createAdapterCore(options: AdapterOptions, initialLadder: Ladder
   let policy: AbrPolicy;
   let estimator = options.estimator;
   let warmedUp = Promise.resolve();
-  if (typeof policyOption === 'string') {
+  if (typeof policyOption === 'string' && isLearnedPolicyName(policyOption)) {
+    const lazy = createLazyLearnedPolicy(policyOption, { load: loadLearnedModule, onError: options.onPolicyError ?? ((error) => console.warn(`abrkit: ${error.message}`)) });
+    policy = lazy.policy;
+    estimator ??= lazy.estimator;
+  } else if (typeof policyOption === 'string') {
     const named = createNamedPolicy(policyOption);
     policy = named.policy;
     estimator ??= named.estimator;

@@ -27,7 +27,8 @@ import { runViewerEval, VIEWERS_HELP } from './eval-viewers.js';
 
 /**
  * The learned policies, registered here rather than in the simulator so that the core and sim
- * bundles never carry the weights. `dqn`'s estimator only feeds its RobustMPC fallback. A
+ * bundles never carry the weights. `dqn`'s estimator only feeds its RobustMPC fallback; it plays
+ * behind the stall guard, as `robustmpc+learned` does and as the adapters play it. A
  * simulation has no playback to protect, so `dqn` has no time budget here: its figures must not
  * depend on how busy the machine is (the budget's fallback is tested, and measured in Chromium).
  */
@@ -59,7 +60,8 @@ const LEARNED_POLICIES: Record<string, (qoe: Qoe) => PolicySpec> = {
   dqn: () => ({
     name: 'dqn',
     createPolicy: () =>
-      countingFallbacks(createDqnPolicy({ model: DEFAULT_DQN_MODEL, warmUpDecisions: 0, timeBudgetMs: Infinity, onError: (error) => console.error(`dqn: ${error.message}`) })),
+      // Behind the stall guard, as in playback (the adapters' `policy: 'dqn'`).
+      countingFallbacks(withStallGuard(createDqnPolicy({ model: DEFAULT_DQN_MODEL, warmUpDecisions: 0, timeBudgetMs: Infinity, onError: (error) => console.error(`dqn: ${error.message}`) }))),
     createEstimator: () => withPredictionErrors(createNamedEstimator('harmonic'), { windowSize: 5 }),
   }),
   'robustmpc+learned': (qoe) => ({
