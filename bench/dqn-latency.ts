@@ -13,7 +13,7 @@ import { join } from 'node:path';
 const src = join(import.meta.dirname, '..', 'src');
 const harness = `
 import { createDqnPolicy } from '${src}/dqn.ts';
-import { DEFAULT_DQN_MODEL } from '${src}/dqn/model/default-model.ts';
+import { DEFAULT_DQN_MODEL } from '${src}/learned/model/default-model.ts';
 function ladder(kbps, segmentDurationS) {
   return { renditions: kbps.map((k, i) => ({ id: String(i), bitrateBps: k * 1000 })), segmentDurationS };
 }

@@ -30,7 +30,7 @@ export interface LearnedModule {
 }
 
 export interface LazyLearnedOptions {
-  /** Default: `import('../dqn.js')`. */
+  /** Loads the learned parts (the adapters: a dynamic import of src/learned's policy and estimator modules). */
   readonly load: () => Promise<LearnedModule>;
   /** Called when the module or the model fails to load, and when the DQN falls back (its own typed errors). */
   readonly onError?: (error: AbrkitError) => void;

@@ -207,8 +207,11 @@ function scratchFor(net: QNetwork): InferenceScratch {
  * The same function as `mlpForward` over `advantageInput` rows, evaluated for inference: the first
  * layer's product with the global features is shared by all rungs and computed once, and nothing
  * is allocated but the result, so a decision stays cheap even before the JIT has warmed up.
+ * With a shield `mask`, only the allowed candidates are scored (the others get -Infinity) and the
+ * dueling mean is taken over them: every allowed Q moves by the same constant, so their order and
+ * differences, all a decision reads, are those of the unmasked call.
  */
-export function qValues(net: QNetwork, features: Features): Float64Array {
+export function qValues(net: QNetwork, features: Features, mask?: number): Float64Array {
   const rows = features.rungCount;
   const { globalPart, layers: act } = scratchFor(net);
   const layers = net.advantage.layers;
@@ -229,7 +232,13 @@ export function qValues(net: QNetwork, features: Features): Float64Array {
   }
   const q = new Float64Array(rows);
   let meanAdvantage = 0;
+  let scored = 0;
   for (let k = 0; k < rows; k++) {
+    if (mask !== undefined && k < 32 && ((mask >>> k) & 1) === 0) {
+      q[k] = -Infinity;
+      continue;
+    }
+    scored++;
     const ro = k * rungFeatures;
     let x = act[0];
     for (let o = 0; o < firstOut; o++) {
@@ -252,7 +261,7 @@ export function qValues(net: QNetwork, features: Features): Float64Array {
     q[k] = x[0];
     meanAdvantage += x[0];
   }
-  meanAdvantage /= rows;
+  meanAdvantage /= scored;
   const value = mlpForward(net.value, global, 1)[0];
   for (let k = 0; k < rows; k++) q[k] = value + q[k] - meanAdvantage;
   return q;

@@ -97,9 +97,10 @@ export function createDqnCorePolicy(model: DqnModel, options: Partial<DqnCoreOpt
           return { rungIndex: decided.rungIndex, reason: { kind: 'dqn', fallback: 'out-of-distribution', ...outside, decided } };
         }
       }
-      const q = qValues(model.network, features);
+      // Only the rungs the shield allows are scored (the rest are -Infinity).
+      const q = qValues(model.network, features, mask);
       for (let k = 0; k < q.length; k++) {
-        if (!Number.isFinite(q[k])) throw new AbrkitError('policy-failed', `dqn: the network output ${q[k]} for rung ${features.minRungIndex + k}`);
+        if (allowed(mask, k) && !Number.isFinite(q[k])) throw new AbrkitError('policy-failed', `dqn: the network output ${q[k]} for rung ${features.minRungIndex + k}`);
       }
       const best = maskedArgmax(q, mask);
       if (options.baseline) {
@@ -111,7 +112,7 @@ export function createDqnCorePolicy(model: DqnModel, options: Partial<DqnCoreOpt
       }
       return {
         rungIndex: features.minRungIndex + best,
-        reason: { kind: 'plan', detail: `dqn: Q ${Array.from(q, (v) => v.toFixed(3)).join(' ')}` },
+        reason: { kind: 'plan', detail: `dqn: Q ${Array.from(q, (v) => (v === -Infinity ? '-' : v.toFixed(3))).join(' ')}` },
       };
     },
     reset(): void {

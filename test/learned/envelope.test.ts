@@ -4,7 +4,7 @@ import type { SimVideo } from '../../src/sim/ladder-parsers.js';
 import { createDqnPolicy, DqnEnvelopeMissingError, DqnModelError, decodeModel, encodeModel } from '../../src/dqn.js';
 import { createEnvelopeAccumulator, envelopeViolation } from '../../src/learned/envelope.js';
 import { computeFeatures, shieldMask } from '../../src/learned/features.js';
-import { createQNetwork } from '../../src/learned/network.js';
+import { createQNetwork, maskedArgmax, qValues } from '../../src/learned/network.js';
 import { createThroughputRegressor, freshRegressorState } from '../../src/learned/regressor.js';
 import { createRobustMpcPolicy } from '../../src/policies/robustmpc.js';
 import { createPrng } from '../../src/sim/prng.js';
@@ -94,5 +94,22 @@ describe('the training envelope', () => {
   it('with the guard off the network decides even out of its envelope', () => {
     const policy = createDqnPolicy({ model: encodeModel(model(), 'f32'), warmUpDecisions: 0, envelopeGuard: false });
     expect(policy.decide(context(uhd, 10, 30)).reason.kind).toBe('plan');
+  });
+});
+
+describe('qValues with a shield mask', () => {
+  it('scores only the allowed rungs, each shifted by the same constant from the unmasked scores', () => {
+    const net = createQNetwork([16, 8], [8], createPrng(9));
+    const f = featuresOf(context(hd, 10, 2));
+    const full = qValues(net, f);
+    const mask = 0b101101;
+    const masked = qValues(net, f, mask);
+    const shifts: number[] = [];
+    for (let k = 0; k < 6; k++) {
+      if ((mask >> k) & 1) shifts.push(masked[k] - full[k]);
+      else expect(masked[k]).toBe(-Infinity);
+    }
+    for (const s of shifts) expect(s).toBeCloseTo(shifts[0], 9);
+    expect(maskedArgmax(masked, mask)).toBe(maskedArgmax(full, mask));
   });
 });
