@@ -135,9 +135,17 @@ async function exportAndCheck(page: Page, tag: string, expectedSessions: number)
   const problems: string[] = [];
   const sessionStarts = new Set<string>();
   const types = new Map<string, number>();
+  const firstFrames = new Set<string>();
+  const playedBeforeFirstFrame = new Set<string>();
+  const played = new Set<string>();
   for (const [i, line] of lines.entries()) {
     try {
-      const event = JSON.parse(line) as { type: string; sid: string };
+      const event = JSON.parse(line) as { type: string; sid: string; kind?: string };
+      if (event.type === 'playback' && event.kind === 'first-frame') firstFrames.add(event.sid);
+      if (event.type === 'playback' && event.kind === 'play') {
+        played.add(event.sid);
+        if (!firstFrames.has(event.sid)) playedBeforeFirstFrame.add(event.sid);
+      }
       const problem = checkTelemetryEvent(event);
       if (problem) problems.push(`line ${i + 1}: ${problem}`);
       types.set(event.type, (types.get(event.type) ?? 0) + 1);
@@ -152,6 +160,11 @@ async function exportAndCheck(page: Page, tag: string, expectedSessions: number)
     `${tag}: export holds ${expectedSessions} sessions with segments and decisions`,
     sessionStarts.size === expectedSessions && (types.get('segment') ?? 0) >= 3 * expectedSessions && (types.get('decision') ?? 0) >= 2,
     `${sessionStarts.size} sessions, ${JSON.stringify(Object.fromEntries(types))}`,
+  );
+  check(
+    `${tag}: every session that played recorded its first frame first (schema v2 first-frame)`,
+    played.size > 0 && playedBeforeFirstFrame.size === 0 && [...played].every((sid) => firstFrames.has(sid)),
+    `${played.size} played, ${firstFrames.size} first frames, ${playedBeforeFirstFrame.size} played before a first frame`,
   );
   return { lines: lines.length };
 }

@@ -229,6 +229,9 @@ export async function runSession(spec: SessionSpec): Promise<SessionState> {
   const stopWatching = watchStalls(video, {
     onStartup: () => {
       state.startupS = nowS();
+      // The first frame shown ends startup (schema v2; `abrkit report` counts a session that never
+      // reaches it as an exit before start), then playback runs.
+      telemetry.recordPlayback({ kind: 'first-frame', positionMs: video.currentTime * 1000, bufferMs: bufferAheadS(video) * 1000 });
       telemetry.recordPlayback({ kind: 'play', positionMs: video.currentTime * 1000 });
     },
     onStallStart: (atS) => {
