@@ -118,26 +118,32 @@ export function withSwitchHysteresis(policy: AbrPolicy, options: Partial<SwitchH
   if (o.holdAfter !== 'down' && o.holdAfter !== 'any') throw invalidOptions('switch hysteresis', `holdAfter must be 'down' or 'any', got ${String(o.holdAfter)}`);
   const starts = (from: number, to: number): boolean => o.holdAfter === 'any' || to < from;
   let lastSwitchMs = -Infinity;
-  let lastRung: number | null = null;
+  /** The rung the player had delivered at the previous decision. */
+  let lastDelivered: number | null = null;
+  /** The rung abrkit last decided to switch to (players ask again and again before it is delivered). */
+  let lastDecided: number | null = null;
   return {
     name: `${policy.name}+hysteresis`,
     decide(context) {
       const proposed = policy.decide(context);
       const held = context.lastRungIndex;
-      if (held !== lastRung) {
-        // The player delivered another rung than we last saw (a switch happened, or an abandonment).
-        if (lastRung !== null && held !== null && starts(lastRung, held)) lastSwitchMs = context.nowMs;
-        lastRung = held;
+      if (held !== lastDelivered) {
+        // Our own switch arriving was counted when decided; any other rung is the player's switch
+        // (an abandonment, a forced level) and counts now.
+        const expected = lastDecided ?? lastDelivered;
+        if (expected !== null && held !== null && held !== expected && starts(expected, held)) lastSwitchMs = context.nowMs;
+        lastDelivered = held;
+        lastDecided = null;
       }
-      // A switch counts from the decision that makes it, not from when the next decision sees it delivered.
+      // A switch counts from the decision that makes it, once: asking again for the same rung before
+      // it is delivered (hls.js reads nextAutoLevel many times a fragment) is not another switch.
       const switching = (decision: Decision): Decision => {
-        if (held !== null && decision.rungIndex !== held) {
-          if (starts(held, decision.rungIndex)) lastSwitchMs = context.nowMs;
-          lastRung = decision.rungIndex;
-        }
+        if (held !== null && decision.rungIndex !== held && decision.rungIndex !== lastDecided && starts(held, decision.rungIndex)) lastSwitchMs = context.nowMs;
+        if (held !== null) lastDecided = decision.rungIndex;
         return decision;
       };
-      if (held === null || proposed.rungIndex <= held) return switching(proposed);
+      // The same switch up asked for again before delivery: already let through.
+      if (held === null || proposed.rungIndex <= held || proposed.rungIndex === lastDecided) return switching(proposed);
       const rs = context.ladder.renditions;
       const tooSoon = context.nowMs - lastSwitchMs < o.minSwitchIntervalMs;
       const tooSmall = rs[proposed.rungIndex]!.bitrateBps < rs[held]!.bitrateBps * o.minUpRatio;
@@ -148,7 +154,8 @@ export function withSwitchHysteresis(policy: AbrPolicy, options: Partial<SwitchH
     },
     reset() {
       lastSwitchMs = -Infinity;
-      lastRung = null;
+      lastDelivered = null;
+      lastDecided = null;
       policy.reset?.();
     },
   };

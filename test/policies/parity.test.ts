@@ -103,6 +103,22 @@ describe('switch hysteresis', () => {
     expect(() => withSwitchHysteresis(policy, { holdAfter: 'sometimes' as never })).toThrow(/holdAfter/);
   });
 
+  it('asking again before the chosen rung is delivered (hls.js reads nextAutoLevel many times a fragment) is not another switch', () => {
+    for (const holdAfter of ['down', 'any'] as const) {
+      const h = withSwitchHysteresis(policy, { minSwitchIntervalMs: 8_000, holdAfter });
+      wanted = 1;
+      expect(h.decide(context(0, 0)).rungIndex).toBe(1); // 0 -> 1, counted now (for 'any')
+      expect(h.decide(context(0, 100)).rungIndex).toBe(1); // asked again, still 0 delivered
+      expect(h.decide(context(0, 200)).rungIndex).toBe(1);
+      wanted = 2;
+      if (holdAfter === 'down') expect(h.decide(context(1, 2_000)).rungIndex).toBe(2); // the ramp is free
+      else {
+        expect(h.decide(context(1, 7_999)).rungIndex).toBe(1);
+        expect(h.decide(context(1, 8_000)).rungIndex).toBe(2); // 8 s after the decision at 0, not after the re-asks
+      }
+    }
+  });
+
   it('can demand a minimum step up, and rejects bad options', () => {
     const h = withSwitchHysteresis(policy, { minSwitchIntervalMs: 0, minUpRatio: 2 });
     wanted = 2; // 1200 kbps is 1.6x 750
