@@ -75,3 +75,19 @@ describe('live simulator', () => {
     expect(() => runLiveSession(flat(5), video, controller, undefined, { partDurationS: 0.7 })).toThrow(/partDurationS/);
   });
 });
+
+describe('live mode regression (seeded synthetic traces, the embedded video)', () => {
+  it('pins every policy\'s live figures: any change in the live simulator, QoE or policies shows here', () => {
+    // If a change is intended, re-run with `npx vitest run test/sim/live-session.test.ts -u` and explain the new figures.
+    const traces = [21, 22, 23].map((seed, i) => synthesizeTrace({ profile: (['markov', '3g', 'lte-drive'] as const)[i]!, seed, durationS: 320 }));
+    const result = evaluateLive(createSyntheticVideo(), traces, { policies: ['live', 'rate', 'bola', 'robustmpc'].map((n) => builtinPolicySpec(n, { qoe: 'lin', pensieveQuirks: false })) });
+    expect(result.summary.map((s) => `${s.policy}: qoe ${s.qoe.toFixed(4)} kbps ${(s.bitrateMbps * 1000).toFixed(1)} stall ${s.stallS.toFixed(3)} latency ${s.latencyS.toFixed(3)} p95 ${s.latencyP95S.toFixed(3)} atTarget ${s.atTargetShare.toFixed(3)} rateChanges ${s.rateChanges.toFixed(2)}`)).toMatchInlineSnapshot(`
+      [
+        "live: qoe -0.6988 kbps 466.9 stall 2.069 latency 3.467 p95 4.487 atTarget 0.847 rateChanges 16.33",
+        "rate: qoe -6.8274 kbps 350.6 stall 3.466 latency 6.552 p95 6.989 atTarget 0.009 rateChanges 0.00",
+        "bola: qoe -2.7108 kbps 300.0 stall 1.276 latency 4.499 p95 4.798 atTarget 0.333 rateChanges 0.00",
+        "robustmpc: qoe -2.7108 kbps 303.9 stall 1.276 latency 4.499 p95 4.798 atTarget 0.333 rateChanges 0.00",
+      ]
+    `);
+  });
+});

@@ -39,7 +39,7 @@ describe('abrkit CLI', () => {
     const out = join(dir, 'live.json');
     const run = cli(['eval', '--live', '--target-latency', '4', '--traces', traces, '--policies', 'live,bola', '--json', out]);
     expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/live mode, target latency 4 s/);
+    expect(run.stdout).toMatch(/live mode, target latency 4 s, 0.5 s parts/);
     expect(run.stdout).toMatch(/\| policy\s+\| QoE\/seg.*latencyS\s+\| latencyP95S\s+\| atTargetShare/);
     const json = JSON.parse(readFileSync(out, 'utf8'));
     expect(json.summary.map((s: { policy: string }) => s.policy)).toEqual(['live', 'bola']);
@@ -51,6 +51,11 @@ describe('abrkit CLI', () => {
     }
     expect(cli(['eval', '--target-latency', '3', '--traces', traces]).status).not.toBe(0);
     expect(cli(['eval', '--live', '--policies', 'live,optimal', '--traces', traces]).status).not.toBe(0);
+    const oneSecondParts = cli(['eval', '--live', '--part-duration', '1', '--traces', traces, '--policies', 'live']);
+    expect(oneSecondParts.stdout).toMatch(/1 s parts/);
+    const badPart = cli(['eval', '--live', '--part-duration', '0.7', '--traces', traces, '--policies', 'live']);
+    expect(badPart.status).not.toBe(0);
+    expect(badPart.stderr).toMatch(/partDurationS must divide/);
   });
 
   it('eval runs the learned policies by name', () => {

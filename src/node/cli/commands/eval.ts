@@ -117,6 +117,8 @@ const HELP = `usage: abrkit eval [--video <path> | --manifest <file|url>] [--tra
                        latencyP95S, atTargetShare (within 0.5 s of the target) and the live QoE
                        (default policies: live, rate, bola, robustmpc)
   --target-latency <s> with --live: the latency target (default 3)
+  --part-duration <s>  with --live: media per part / CMAF chunk, dividing the segment (default 0.5;
+                       the LL-HLS harness publishes 1 s parts)
 ${VIEWERS_HELP}`;
 
 /** `--manifest`: the video from a stream's manifest, through the manifest cache. */
@@ -165,13 +167,14 @@ export async function run(args: string[]): Promise<void> {
       'viewer-options': { type: 'string' },
       live: { type: 'boolean' },
       'target-latency': { type: 'string' },
+      'part-duration': { type: 'string' },
     },
     HELP,
   );
   const qoe = choiceOption<QoeName>(values.qoe, 'qoe', ['lin', 'log', 'hd'], 'lin');
   const mode = choiceOption(values.mode, 'mode', ['pensieve', 'realistic'] as const, 'realistic');
   const live = values.live ?? false;
-  if (!live && values['target-latency'] !== undefined) throw new UsageError('--target-latency goes with --live');
+  if (!live && (values['target-latency'] !== undefined || values['part-duration'] !== undefined)) throw new UsageError('--target-latency and --part-duration go with --live');
   const names = (values.policies ?? (live ? LIVE_DEFAULT_POLICIES : [...VOD_DEFAULT_POLICIES, OPTIMAL_POLICY_NAME]).join(','))
     .split(',')
     .map((s) => s.trim())
@@ -200,17 +203,19 @@ export async function run(args: string[]): Promise<void> {
     if (values.viewers !== undefined || values.mode !== undefined || values.chunks !== undefined) throw new UsageError('--live cannot be combined with --viewers, --mode or --chunks');
     const targetLatencyS = values['target-latency'] === undefined ? LIVE_SIM_DEFAULTS.targetLatencyS : Number(values['target-latency']);
     if (!(targetLatencyS > 0 && Number.isFinite(targetLatencyS))) throw new UsageError(`--target-latency: '${values['target-latency']}' is not a positive number of seconds`);
+    const partDurationS = values['part-duration'] === undefined ? LIVE_SIM_DEFAULTS.partDurationS : Number(values['part-duration']);
+    if (!(partDurationS > 0 && Number.isFinite(partDurationS))) throw new UsageError(`--part-duration: '${values['part-duration']}' is not a positive number of seconds`);
     const progress = createProgressBar('eval --live');
     const startedMs = Date.now();
     let result;
     try {
-      result = evaluateLive(video, traces, { policies: specs, live: { targetLatencyS }, onProgress: (done, total, label) => progress.update(done, total, label) });
+      result = evaluateLive(video, traces, { policies: specs, live: { targetLatencyS, partDurationS }, onProgress: (done, total, label) => progress.update(done, total, label) });
     } catch (error) {
       if (error instanceof AbrkitError && error.code === 'invalid-options') throw new UsageError(error.message);
       throw error;
     }
     const seconds = ((Date.now() - startedMs) / 1000).toFixed(1);
-    console.log(`\n${traces.length} traces, video ${video.name} (${video.renditions.length} rungs), live mode, target latency ${targetLatencyS} s, ${seconds} s\n`);
+    console.log(`\n${traces.length} traces, video ${video.name} (${video.renditions.length} rungs), live mode, target latency ${targetLatencyS} s, ${partDurationS} s parts, ${seconds} s\n`);
     console.log(formatLiveSummary(result));
     if (values.json) {
       writeFileSync(values.json, JSON.stringify({ summary: result.summary, perTrace: result.perTrace }, null, 2));
