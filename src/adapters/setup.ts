@@ -138,6 +138,32 @@ export interface AdapterOptions {
    * interval) POSTed to a collector; `requests: false` with it sends events only.
    */
   readonly cmcd?: boolean | CmcdOptions;
+  /**
+   * A live stream and its latency target: the controller treats the session as live from the first
+   * decision (hls.js makes it before any media playlist is loaded), passes the measured latency
+   * behind the live edge to the policy, and applies a decision's `playbackRate` to the video element
+   * (a policy without one leaves the rate alone). With the `live` policy, leave the player's own
+   * catch-up off (hls.js `maxLiveSyncPlaybackRate: 1`, its default; shaka `streaming.liveSync.enabled: false`).
+   */
+  readonly live?: LiveOptions;
+}
+
+export interface LiveOptions {
+  /** Seconds behind the live edge the viewer should be (issue #15's default: 3). */
+  readonly targetLatencyS: number;
+}
+
+/** The live options checked: a positive, finite target. */
+export function resolveLiveOptions(live: LiveOptions | undefined): LiveOptions | null {
+  if (live === undefined) return null;
+  if (!(live.targetLatencyS > 0 && Number.isFinite(live.targetLatencyS))) throw invalidOptions('adapter', `live.targetLatencyS must be a positive number of seconds, got ${live.targetLatencyS}`);
+  return live;
+}
+
+/** Sets the element's rate to a decision's, when it asks for one that differs (0.001 apart: no churn of ratechange events). */
+export function applyPlaybackRate(media: { playbackRate: number } | null, rate: number | undefined): void {
+  if (media === null || rate === undefined || Math.abs(media.playbackRate - rate) < 0.001) return;
+  media.playbackRate = rate;
 }
 
 export const ADAPTER_DEFAULTS = Object.freeze({ policy: 'bola' as AdapterPolicyName, warmUpDecisions: 200 });
@@ -195,6 +221,7 @@ export function createAdapterCore(options: AdapterOptions, initialLadder: Ladder
   if (guardOption !== undefined && typeof guardOption !== 'boolean' && (typeof guardOption !== 'object' || guardOption === null)) {
     throw invalidOptions('adapter', 'stallGuard must be a boolean or an options object');
   }
+  resolveLiveOptions(options.live);
   const intervalMs = options.minSwitchUpIntervalMs ?? 0;
   if (!(intervalMs >= 0 && Number.isFinite(intervalMs))) throw invalidOptions('adapter', `minSwitchUpIntervalMs must be a number of ms >= 0, got ${intervalMs}`);
   // Hysteresis outside the stall guard: it only ever holds a rung the guarded policy moved up from.

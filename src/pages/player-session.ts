@@ -48,6 +48,8 @@ export interface PlayerSessionOptions {
   readonly onSegment: (load: SegmentLoad) => void;
   /** A player error event; fatal ones end playback. */
   readonly onPlayerError: (message: string, fatal: boolean) => void;
+  /** A low-latency live stream: hls.js `lowLatencyMode` (its default, set explicitly), shaka `streaming.lowLatencyMode`. */
+  readonly lowLatency?: boolean;
 }
 
 export interface PlayerSession {
@@ -67,6 +69,7 @@ function startHls(o: PlayerSessionOptions): PlayerSession {
     ...(o.abrkit ? { abrController: createAbrController(o.abrkit) } : {}),
     maxBufferLength: o.bufferGoalS,
     maxMaxBufferLength: o.bufferGoalS,
+    ...(o.lowLatency ? { lowLatencyMode: true } : {}),
   });
   const familyOfLevel = (level: number): string => codecFamily(hls.levels[level]?.videoCodec ?? hls.levels[level]?.codecSet);
   const rungOfLevel = (level: number): number => {
@@ -101,7 +104,7 @@ async function startShaka(o: PlayerSessionOptions): Promise<PlayerSession> {
   shaka.polyfill.installAll();
   const player = new shaka.Player();
   await player.attach(o.video);
-  player.configure({ streaming: { bufferingGoal: o.bufferGoalS, rebufferingGoal: 2 } });
+  player.configure({ streaming: { bufferingGoal: o.bufferGoalS, rebufferingGoal: 2, ...(o.lowLatency ? { lowLatencyMode: true } : {}) } });
   const abrkit = o.abrkit;
   if (abrkit) player.configure({ abrFactory: () => createAbrManager({ ...abrkit, player }) });
   // A video stream's rung: its variants' bandwidth ranked among its codec's (DASH gives video

@@ -8,7 +8,8 @@ import type { DownloadSample } from '../../core/sample.js';
 import { AbrkitError } from '../../core/errors.js';
 import { ladderFromBitrates } from '../../core/ladder.js';
 import { CodecLock } from '../codec-lock.js';
-import { createAdapterCore, mapLadder, rungBounds, type AdapterCore, type AdapterOptions, type LadderMapping } from '../setup.js';
+import { applyPlaybackRate, createAdapterCore, mapLadder, rungBounds, type AdapterCore, type AdapterOptions, type LadderMapping } from '../setup.js';
+import type { LiveState } from '../../core/live.js';
 import { PlayerLimits, resolveParity, CORE_CACHE_HIT_MS } from '../player-limits.js';
 import { resolveViewerOptions, ViewerWatcher } from '../viewer.js';
 import { hlsViewerTarget } from '../viewer-targets.js';
@@ -166,7 +167,9 @@ export class AbrkitHlsController implements Omit<AbrComponentAPI, 'bwEstimator'>
     const mapping = this.#mapping;
     const bounds = rungBounds(mapping, (i) => i >= minAutoLevel && i <= maxAutoLevel) ?? { min: 0, max: 0 };
     const details = this.#hls.latestLevelDetails;
-    const isLive = details?.live ?? false;
+    const liveOptions = this.#options.live;
+    // Told live up front: the first decision comes before any media playlist (details null).
+    const isLive = details?.live ?? liveOptions !== undefined;
     let segmentsRemaining: number | null = null;
     if (details && !isLive) {
       const next = this.#lastLoadedSn < 0 ? details.startSN : this.#lastLoadedSn + 1;
@@ -184,12 +187,25 @@ export class AbrkitHlsController implements Omit<AbrComponentAPI, 'bwEstimator'>
       lastRungIndex: this.#lastLoadedLevel >= 0 ? (mapping.rungOf[this.#lastLoadedLevel] ?? null) : null,
       playbackRate: media && media.playbackRate > 0 ? media.playbackRate : 1,
       isLive,
+      ...(liveOptions && isLive ? { live: this.#liveState(liveOptions.targetLatencyS) } : {}),
       minRungIndex: bounds.min,
       maxRungIndex: Math.max(bounds.min, Math.min(bounds.max, capped)),
     });
+    if (liveOptions) applyPlaybackRate(media, decision.playbackRate);
     const level = mapping.playerIndexOf[decision.rungIndex] ?? minAutoLevel;
     this.#cached = { epoch: this.#epoch, minLevel: minAutoLevel, maxLevel: maxAutoLevel, level };
     return level;
+  }
+
+  /**
+   * hls.js's latency (its live edge, the newest part or segment end, minus the playhead); NaN until a
+   * live playlist and the media are there, which the controller drops as unknown.
+   */
+  #liveState(targetLatencyS: number): LiveState {
+    const details = this.#hls.latestLevelDetails;
+    const latencyS = details?.live && this.#hls.media ? this.#hls.latency : Number.NaN;
+    const partDurationS = details?.partTarget ?? 0;
+    return partDurationS > 0 ? { latencyS, targetLatencyS, partDurationS } : { latencyS, targetLatencyS };
   }
 
   /** Levels hls.js knows and abrkit has mapped (0 before the manifest is parsed). */

@@ -5,7 +5,7 @@
 import type shaka from 'shaka-player';
 import type { DownloadSample } from '../../core/sample.js';
 import { CodecLock } from '../codec-lock.js';
-import { createAdapterCore, mapLadder, type AdapterCore, type AdapterOptions, type LadderMapping } from '../setup.js';
+import { applyPlaybackRate, createAdapterCore, mapLadder, type AdapterCore, type AdapterOptions, type LadderMapping } from '../setup.js';
 import { ladderFromBitrates } from '../../core/ladder.js';
 import { PlayerLimits, resolveParity } from '../player-limits.js';
 import { invalidOptions } from '../../core/errors.js';
@@ -46,7 +46,12 @@ export interface ShakaAbrOptions extends AdapterOptions {
    * event (the response's full size and time), before the next choice; without it, the sample
    * completes only once the next request of its type is under way, so decisions see it one segment late.
    */
-  readonly player?: ShakaPlayerEvents & Partial<ShakaConfigurable> & Partial<ShakaNetworking>;
+  readonly player?: ShakaPlayerEvents & Partial<ShakaConfigurable> & Partial<ShakaNetworking> & Partial<ShakaLiveStats>;
+}
+
+/** What the manager reads of the live latency with `live`: shaka's own `liveLatency` stat (seconds behind its live edge). */
+interface ShakaLiveStats {
+  getStats(): { readonly liveLatency?: number };
 }
 
 /** The fields of shaka's `downloadcompleted` event the manager reads. */
@@ -379,7 +384,9 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
     const bounds = this.#bounds();
     const media = this.#media;
     let segmentsRemaining: number | null = null;
-    const isLive = media !== null && !Number.isFinite(media.duration);
+    const liveOptions = this.#options.live;
+    // Told live up front, so the first choice (before the element has a duration) is a live one.
+    const isLive = liveOptions !== undefined || (media !== null && !Number.isFinite(media.duration));
     if (media && Number.isFinite(media.duration) && media.duration > 0) {
       segmentsRemaining = Math.max(1, Math.ceil((media.duration - media.currentTime - this.#bufferS()) / this.#segmentDurationS));
     }
@@ -392,10 +399,18 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
       lastRungIndex: this.#lastRungIndex,
       playbackRate: this.#playbackRate,
       isLive,
+      ...(liveOptions ? { live: { latencyS: this.#liveLatencyS(), targetLatencyS: liveOptions.targetLatencyS } } : {}),
       minRungIndex: bounds.min,
       maxRungIndex: Math.max(bounds.min, Math.min(bounds.max, capped)),
     });
+    if (liveOptions) applyPlaybackRate(media, decision.playbackRate);
     return this.#nearestAllowed(decision.rungIndex);
+  }
+
+  /** shaka's `liveLatency` stat once playing, NaN before (which the controller drops as unknown). */
+  #liveLatencyS(): number {
+    const latencyS = this.#options.player?.getStats?.().liveLatency;
+    return latencyS !== undefined && latencyS > 0 ? latencyS : Number.NaN;
   }
 
   #playingRung(): number | null {

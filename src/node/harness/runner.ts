@@ -24,6 +24,8 @@ import { summarizeLatency, type LiveSummary } from './live-metrics.js';
 
 /** LL-HLS defaults: 3 segments (12 s) out at the start, 6 in the playlist, a 3 s latency target. */
 const LL_HLS_DEFAULTS = Object.freeze({ initialSegments: 3, windowSegments: 6, targetLatencyS: 3 });
+/** A live session stops this long (plus the target latency) before the end of the content. */
+const LL_HLS_END_MARGIN_S = 1;
 
 export { DEFAULT_MEDIA_DIR, readStreamInfo, type StreamInfo } from './stream.js';
 
@@ -158,7 +160,8 @@ export class BrowserHarness {
       ...(ll ? { live: { targetLatencyS: ll.targetLatencyS } } : {}),
       segmentDurationS: stream.segmentDurationS,
       bufferGoalS: options.bufferGoalS ?? 30,
-      maxS: durationS >= stream.durationS ? 0 : durationS,
+      // Live: stop before the publication ends (the edge then stands still and the latency falls to 0).
+      maxS: ll ? Math.min(durationS, stream.durationS - ll.targetLatencyS - LL_HLS_END_MARGIN_S) : durationS >= stream.durationS ? 0 : durationS,
       ...(options.viewer ? { viewer: options.viewer } : {}),
       ...(options.hide ? { hide: options.hide } : {}),
       ...(options.minSwitchUpIntervalMs ? { minSwitchUpIntervalMs: options.minSwitchUpIntervalMs } : {}),

@@ -143,6 +143,7 @@ async function adapterOptions(): Promise<AdapterOptions> {
     droppedFrames: false,
     ...(config.minSwitchUpIntervalMs ? { minSwitchUpIntervalMs: config.minSwitchUpIntervalMs } : {}),
     ...(config.cmcd ? { cmcd: config.cmcd as AdapterOptions['cmcd'] } : {}),
+    ...(config.live ? { live: { targetLatencyS: config.live.targetLatencyS } } : {}),
     onAbandon: () => result.abandons++,
     onSegment: (download) => result.sampleUrls.push(new URL(download.url, location.href).pathname),
     onCodecChoice: (choice) => {
@@ -170,6 +171,7 @@ async function start(): Promise<void> {
     bufferGoalS: config.bufferGoalS,
     segmentDurationS: config.segmentDurationS,
     abrkit: config.policy === 'default' ? null : await adapterOptions(),
+    lowLatency: config.live !== undefined,
     // Last one wins per position, so a segment replaced after an abort counts once.
     onSegment: (load) => {
       segments.set(load.index, { index: load.index, rungIndex: load.rungIndex, codec: load.codec, bytes: load.bytes });
