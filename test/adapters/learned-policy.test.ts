@@ -7,26 +7,12 @@ import { createLazyLearnedPolicy, type LearnedModule } from '../../src/adapters/
 import { ladderFromBitrates } from '../../src/core/ladder.js';
 import { createDqnPolicy } from '../../src/learned/dqn-policy.js';
 import { loadLearnedEstimator } from '../../src/learned/learned-estimator.js';
-import { constantVideo, sampleAt } from '../learned/helpers.js';
+import { constantVideo, contextAt, sampleAt } from '../learned/helpers.js';
 
 const video = constantVideo([300, 750, 1200, 1850, 2850, 4300], 4, 48);
 
 function context(segmentIndex: number, mbps: number): DecisionContext {
-  const history = Array.from({ length: 6 }, (_, i) => sampleAt(mbps * (1 + 0.1 * (i % 3)), 600_000, 4000 * (i + 1)));
-  return {
-    ladder: video,
-    segmentIndex,
-    segmentsRemaining: 48 - segmentIndex,
-    isLive: false,
-    bufferS: 12,
-    playbackRate: 1,
-    lastRungIndex: 2,
-    history,
-    prediction: { throughputBps: mbps * 1e6, errorRatio: 0.2 },
-    minRungIndex: 0,
-    maxRungIndex: 5,
-    nowMs: 4000 * segmentIndex,
-  };
+  return contextAt(video, segmentIndex, mbps, { fullHistory: true });
 }
 
 const realModule = async (): Promise<LearnedModule> => ({ createDqnPolicy: (o) => createDqnPolicy({ ...o, warmUpDecisions: 0 }), loadLearnedEstimator: () => loadLearnedEstimator() });

@@ -8,29 +8,13 @@ import { createQNetwork, maskedArgmax, qValues } from '../../src/learned/network
 import { createThroughputRegressor, freshRegressorState } from '../../src/learned/regressor.js';
 import { createRobustMpcPolicy } from '../../src/policies/robustmpc.js';
 import { createPrng } from '../../src/sim/prng.js';
-import { constantVideo, sampleAt } from './helpers.js';
+import { constantVideo, contextAt, sampleAt } from './helpers.js';
 
 /** Pensieve's ladder (what the shipped model trained on) and a 4K one whose top is six times higher. */
 const hd = constantVideo([300, 750, 1200, 1850, 2850, 4300], 4, 48);
 const uhd = constantVideo([1200, 2500, 5000, 8500, 16000, 27000], 4, 48);
 
-function context(video: SimVideo, segmentIndex: number, mbps: number): DecisionContext {
-  const history = Array.from({ length: Math.min(segmentIndex, 6) }, (_, i) => sampleAt(mbps * (1 + 0.1 * (i % 3)), 600_000, 4000 * (i + 1)));
-  return {
-    ladder: video,
-    segmentIndex,
-    segmentsRemaining: 48 - segmentIndex,
-    isLive: false,
-    bufferS: 12,
-    playbackRate: 1,
-    lastRungIndex: 2,
-    history,
-    prediction: { throughputBps: mbps * 1e6, errorRatio: 0.2 },
-    minRungIndex: 0,
-    maxRungIndex: video.renditions.length - 1,
-    nowMs: 4000 * segmentIndex,
-  };
-}
+const context = (video: SimVideo, segmentIndex: number, mbps: number): DecisionContext => contextAt(video, segmentIndex, mbps);
 
 /** The features the policy computes: its regressor (fresh) fed the same samples predicts. */
 function featuresOf(c: DecisionContext) {

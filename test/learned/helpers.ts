@@ -1,4 +1,5 @@
 import type { DownloadSample } from '../../src/core/sample.js';
+import type { DecisionContext } from '../../src/core/context.js';
 import type { SimVideo } from '../../src/sim/ladder-parsers.js';
 import type { DqnModel } from '../../src/learned/model.js';
 import type { FeatureEnvelope } from '../../src/learned/envelope.js';
@@ -33,4 +34,33 @@ export function wideEnvelope(): FeatureEnvelope {
 /** The model with `wideEnvelope()`, so it can be written and loaded. */
 export function withWideEnvelope<M extends DqnModel>(model: M): M & { envelope: FeatureEnvelope } {
   return { ...model, envelope: wideEnvelope() };
+}
+
+export interface ContextOptions {
+  readonly bufferS?: number;
+  /** Six past samples even at the first segments (default: as many as segments so far, at most six). */
+  readonly fullHistory?: boolean;
+  /** No prediction while there is no history (default: a prediction of `mbps` always). */
+  readonly noPredictionWithoutHistory?: boolean;
+}
+
+/** A decision at segment `segmentIndex` of a 48-segment session on a link of about `mbps`, last rung 2. */
+export function contextAt(video: SimVideo, segmentIndex: number, mbps: number, options: ContextOptions = {}): DecisionContext {
+  const length = options.fullHistory ? 6 : Math.min(segmentIndex, 6);
+  const history = Array.from({ length }, (_, i) => sampleAt(mbps * (1 + 0.1 * (i % 3)), 600_000, 4000 * (i + 1)));
+  const predict = history.length > 0 || !options.noPredictionWithoutHistory;
+  return {
+    ladder: video,
+    segmentIndex,
+    segmentsRemaining: 48 - segmentIndex,
+    isLive: false,
+    bufferS: options.bufferS ?? 12,
+    playbackRate: 1,
+    lastRungIndex: 2,
+    history,
+    prediction: predict ? { throughputBps: mbps * 1e6, errorRatio: 0.2 } : null,
+    minRungIndex: 0,
+    maxRungIndex: video.renditions.length - 1,
+    nowMs: 4000 * segmentIndex,
+  };
 }

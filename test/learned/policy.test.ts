@@ -6,26 +6,12 @@ import { encodeModel, type DqnModel } from '../../src/learned/model.js';
 import { freshRegressorState } from '../../src/learned/regressor.js';
 import { createRobustMpcPolicy } from '../../src/policies/robustmpc.js';
 import { createPrng } from '../../src/sim/prng.js';
-import { constantVideo, sampleAt, wideEnvelope } from './helpers.js';
+import { constantVideo, contextAt, sampleAt, wideEnvelope } from './helpers.js';
 
 const video = constantVideo([300, 750, 1200, 1850, 2850, 4300], 4, 48);
 
 function context(segmentIndex: number, mbps: number): DecisionContext {
-  const history = Array.from({ length: Math.min(segmentIndex, 6) }, (_, i) => sampleAt(mbps * (1 + 0.1 * (i % 3)), 600_000, 4000 * (i + 1)));
-  return {
-    ladder: video,
-    segmentIndex,
-    segmentsRemaining: 48 - segmentIndex,
-    isLive: false,
-    bufferS: 10,
-    playbackRate: 1,
-    lastRungIndex: 2,
-    history,
-    prediction: history.length ? { throughputBps: mbps * 1e6, errorRatio: 0.2 } : null,
-    minRungIndex: 0,
-    maxRungIndex: 5,
-    nowMs: 4000 * segmentIndex,
-  };
+  return contextAt(video, segmentIndex, mbps, { bufferS: 10, noPredictionWithoutHistory: true });
 }
 
 function model(): DqnModel {
