@@ -2,7 +2,8 @@
  * Where each player keeps its buffer goal, for the `viewer` option: hls.js reads `config.maxBufferLength`
  * (and caps it with `maxMaxBufferLength`) at every stream-controller tick, shaka takes
  * `streaming.bufferingGoal` through `player.configure`. Both save the player's own values when first
- * lowered and put them back on `restore`.
+ * lowered and put them back on `restore`. Replacing what was buffered while hidden (`replaceAhead`)
+ * needs the adapter's decision, so the adapter passes it in.
  */
 import type { ViewerTarget } from './viewer.js';
 
@@ -12,7 +13,10 @@ export interface HlsBufferConfig {
   maxMaxBufferLength: number;
 }
 
-export function hlsViewerTarget(config: HlsBufferConfig, segmentDurationS: () => number): ViewerTarget {
+/** No replacement (a target whose adapter cannot drop buffered media). */
+const NEVER_REPLACE = (): boolean => false;
+
+export function hlsViewerTarget(config: HlsBufferConfig, segmentDurationS: () => number, replaceAhead: (marginS: number) => boolean = NEVER_REPLACE): ViewerTarget {
   let saved: { maxBufferLength: number; maxMaxBufferLength: number } | null = null;
   return {
     baseGoalS: () => (saved ?? config).maxBufferLength,
@@ -29,6 +33,7 @@ export function hlsViewerTarget(config: HlsBufferConfig, segmentDurationS: () =>
       saved = null;
     },
     segmentDurationS,
+    replaceAhead,
   };
 }
 
@@ -38,7 +43,7 @@ export interface ShakaConfigurable {
   getConfiguration(): { streaming: { bufferingGoal: number } };
 }
 
-export function shakaViewerTarget(player: ShakaConfigurable, segmentDurationS: () => number): ViewerTarget {
+export function shakaViewerTarget(player: ShakaConfigurable, segmentDurationS: () => number, replaceAhead: (marginS: number) => boolean = NEVER_REPLACE): ViewerTarget {
   let saved: number | null = null;
   return {
     baseGoalS: () => saved ?? player.getConfiguration().streaming.bufferingGoal,
@@ -53,5 +58,6 @@ export function shakaViewerTarget(player: ShakaConfigurable, segmentDurationS: (
       player.configure({ streaming: { bufferingGoal: goalS } });
     },
     segmentDurationS,
+    replaceAhead,
   };
 }

@@ -20,6 +20,12 @@ export interface ViewerChange extends ViewerBufferDecision {
   readonly viewer: ViewerState;
   /** The player's own goal the rule is applied to, s. */
   readonly baseGoalS: number;
+  /**
+   * Set on the change that brought the viewer back from a hidden page whose segments were held at
+   * the lowest rung (`hiddenLowestRung` with `replaceOnReturn`): the adapter dropped what was buffered
+   * beyond this many seconds ahead of the playhead, to fetch it again at the policy's rung.
+   */
+  readonly replacedBeyondS?: number;
 }
 
 /** The part of `document` the watcher reads. */
@@ -47,6 +53,12 @@ export interface ViewerTarget {
   /** Give the player its own goal back (a no-op when not lowered). */
   restore(): void;
   segmentDurationS(): number;
+  /**
+   * Drop what is buffered beyond `marginS` ahead of the playhead and fetch it again at the policy's
+   * rung, if that rung is above the one it was fetched at (hls.js: a forward `BUFFER_FLUSHING`;
+   * shaka: a switch with `clearBuffer` and `safeMargin`). Returns whether anything was dropped.
+   */
+  replaceAhead(marginS: number): boolean;
 }
 
 const INPUT_EVENTS = ['pointerdown', 'pointermove', 'keydown', 'touchstart', 'wheel'] as const;
@@ -113,6 +125,7 @@ export class ViewerWatcher {
     const baseGoalS = this.#target.baseGoalS();
     const decision = this.#rule({ viewer, baseGoalS, segmentDurationS: this.#target.segmentDurationS() });
     const last = this.#last;
+    // Set before the target is touched: replacing asks the adapter for a decision, which calls update() again.
     this.#last = decision;
     if (decision.bufferGoalS < baseGoalS) {
       if (this.#loweredS !== decision.bufferGoalS) this.#target.lower(decision.bufferGoalS);
@@ -122,8 +135,13 @@ export class ViewerWatcher {
       this.#target.restore();
       this.#loweredS = null;
     }
-    if (!last || last.bufferGoalS !== decision.bufferGoalS || last.reason.kind !== decision.reason.kind || last.lowestRung !== decision.lowestRung) {
-      this.#options.onChange?.({ ...decision, viewer, baseGoalS });
+    // Back from a hidden page whose segments were held at the lowest rung: the viewer would see them
+    // next, so (beyond the margin the player needs to keep playing) they are fetched again.
+    const { replaceOnReturn, replaceMarginS } = this.#rule.options;
+    const returned = last?.reason.kind === 'hidden' && last.lowestRung && decision.reason.kind !== 'hidden';
+    const replaced = returned && replaceOnReturn && this.#target.replaceAhead(replaceMarginS);
+    if (!last || replaced || last.bufferGoalS !== decision.bufferGoalS || last.reason.kind !== decision.reason.kind || last.lowestRung !== decision.lowestRung) {
+      this.#options.onChange?.({ ...decision, viewer, baseGoalS, ...(replaced ? { replacedBeyondS: replaceMarginS } : {}) });
     }
     return decision;
   }

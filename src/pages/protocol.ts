@@ -70,8 +70,11 @@ export interface PageResult {
   hiddenMs: { startMs: number; endMs: number | null } | null;
   /** With `viewer` or `hide`: the buffer ahead every 500 ms. */
   bufferSamples: PageSample[];
-  /** With `viewer`: each change of the adapter's buffer goal (`hidden:8`, `watching:30`), page clock ms. */
-  viewerChanges: { tMs: number; goalS: number; reason: string; lowestRung: boolean }[];
+  /**
+   * With `viewer`: each change of the adapter's buffer goal (`hidden:8`, `watching:30`), page clock ms;
+   * `replacedBeyondS` on the return that dropped the lowest-rung media beyond that margin (`replaceOnReturn`).
+   */
+  viewerChanges: { tMs: number; goalS: number; reason: string; lowestRung: boolean; replacedBeyondS?: number }[];
   /** Main-media segments as they reached the buffer, page clock ms. */
   segmentTimes: { tMs: number; index: number; rungIndex: number }[];
   /** With `live`: the playhead every second once playing (`wallMs` = `Date.now()`, the server's clock too), and the playback rate. */

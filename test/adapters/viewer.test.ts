@@ -79,6 +79,40 @@ describe('viewer watcher', () => {
     expect(goal).toBe(30);
   });
 
+  it('replaces on return: back from a hidden page held at the lowest rung, the target drops what lies beyond the margin', () => {
+    const run = (options: Record<string, unknown>, steps: (page: FakeTarget) => void) => {
+      const page = new FakeTarget();
+      const config = { maxBufferLength: 30, maxMaxBufferLength: 600 };
+      const margins: number[] = [];
+      const changes: ViewerChange[] = [];
+      const target = hlsViewerTarget(config, () => 4, (marginS) => (margins.push(marginS), true));
+      const watcher = new ViewerWatcher({ ...NO_ENGAGEMENT, ...options, onChange: (c) => changes.push(c) }, target, new ManualClock(), page);
+      watcher.attach(page);
+      steps(page);
+      watcher.destroy();
+      return { margins, replaced: changes.filter((c) => c.replacedBeyondS !== undefined).map((c) => `${c.reason.kind}:${c.replacedBeyondS}`) };
+    };
+    const hideAndReturn = (page: FakeTarget) => {
+      page.set('hidden');
+      page.set('visible');
+    };
+    expect(run({ hiddenLowestRung: true, replaceMarginS: 6 }, hideAndReturn)).toEqual({ margins: [6], replaced: ['watching:6'] });
+    // Returning to a paused page is a return too (the rung held while hidden is what would play next).
+    expect(run({ hiddenLowestRung: true }, (page) => (page.media('pause'), hideAndReturn(page)))).toEqual({ margins: [12], replaced: ['paused:12'] });
+    // Nothing to replace: the rung was not held while hidden, replacing is off, or the page never hid.
+    expect(run({ hiddenLowestRung: false }, hideAndReturn).margins).toEqual([]);
+    expect(run({ hiddenLowestRung: true, replaceOnReturn: false }, hideAndReturn).margins).toEqual([]);
+    expect(run({ hiddenLowestRung: true }, (page) => (page.media('pause'), page.media('play'))).margins).toEqual([]);
+    // A target that dropped nothing (the policy's rung is no higher) reports no replacement.
+    const page = new FakeTarget();
+    const changes: ViewerChange[] = [];
+    const watcher = new ViewerWatcher({ ...NO_ENGAGEMENT, hiddenLowestRung: true, onChange: (c) => changes.push(c) }, hlsViewerTarget({ maxBufferLength: 30, maxMaxBufferLength: 600 }, () => 4, () => false), new ManualClock(), page);
+    watcher.attach(page);
+    hideAndReturn(page);
+    expect(changes.map((c) => c.replacedBeyondS)).toEqual([undefined, undefined, undefined]);
+    watcher.destroy();
+  });
+
   it('counts idle after idleTimeoutMs without input while playing', async () => {
     const page = new FakeTarget();
     const config = { maxBufferLength: 30, maxMaxBufferLength: 600 };
@@ -106,9 +140,10 @@ describe('the viewer option in the adapters', () => {
     const page = new FakeTarget();
     (globalThis as { document?: unknown }).document = page;
     try {
+      const flushes: unknown[] = [];
       const hls = {
         // The controller reads event names from hls's constructor, as from the Hls class.
-        constructor: { Events: { MANIFEST_PARSED: 'parsed', MAX_AUTO_LEVEL_UPDATED: 'max' } },
+        constructor: { Events: { MANIFEST_PARSED: 'parsed', MAX_AUTO_LEVEL_UPDATED: 'max', FRAG_LOADED: 'loaded', BUFFER_FLUSHING: 'flushing' } },
         config: { abrEwmaDefaultEstimate: 500_000, maxBufferLength: 30, maxMaxBufferLength: 600 } as Record<string, number>,
         levels: [300_000, 4_300_000].map((bitrate) => ({ bitrate, averageBitrate: bitrate, width: 0, height: 0 })),
         minAutoLevel: 0,
@@ -121,6 +156,13 @@ describe('the viewer option in the adapters', () => {
           this.listeners.set(event, fn);
         },
         off() {},
+        trigger(event: string, data: unknown) {
+          flushes.push({ event, data });
+        },
+      };
+      const loaded = (level: number) => {
+        const stats = { loaded: 500_000, total: 500_000, aborted: false, loading: { start: 1000, first: 1050, end: 2000 } };
+        (hls.listeners.get('loaded') as unknown as (e: unknown, d: unknown) => void)('loaded', { frag: { type: 'main', sn: 1, level, stats, bitrateTest: false, duration: 4 }, part: null });
       };
       const top = { name: 'top', decide: (c: { maxRungIndex: number }) => ({ rungIndex: c.maxRungIndex, reason: { kind: 'startup' as const, detail: 'test' } }) };
       const controller = new AbrkitHlsController(hls as unknown as Hls, { policy: top, clock: new ManualClock(), abandon: false, viewer: { ...NO_ENGAGEMENT, hiddenLowestRung: true } });
@@ -130,10 +172,20 @@ describe('the viewer option in the adapters', () => {
       hls.listeners.get('max')!(); // a new decision
       expect(controller.nextAutoLevel).toBe(0);
       expect(hls.config.maxBufferLength).toBe(8);
+      loaded(0);
       page.set('visible');
       hls.listeners.get('max')!();
       expect(controller.nextAutoLevel).toBe(1);
       expect(hls.config.maxBufferLength).toBe(30);
+      // Back with 10 s buffered at the lowest rung (the default margin is 12 s): nothing dropped.
+      expect(flushes).toEqual([]);
+      hls.mainForwardBufferInfo.len = 20;
+      Object.assign(page, { currentTime: 31 });
+      page.set('hidden');
+      loaded(0);
+      page.set('visible');
+      expect(flushes).toEqual([{ event: 'flushing', data: { startOffset: 43, endOffset: Number.POSITIVE_INFINITY, type: null } }]);
+      expect(controller.nextAutoLevel).toBe(1);
       controller.destroy();
     } finally {
       delete (globalThis as { document?: unknown }).document;

@@ -7,9 +7,11 @@ import type { Trace } from '../../src/sim/trace.js';
  * playback for 16 s (emulated: headless Chromium has no tabs to hide), on a 20 Mbit/s link with a
  * 30 s buffer goal. While hidden the adapter lowers the goal to 8 s and holds the lowest rung, so
  * downloads slow to about one lowest-rung segment per segment played; visible again, the goal is
- * 30 s and the top rungs come back at once, with no stall.
+ * 30 s, the lowest-rung media buffered beyond one segment ahead is dropped and fetched again
+ * (`replaceOnReturn`), and the top rungs come back at once, with no stall.
  */
 const HIDDEN_GOAL_S = 8;
+const REPLACE_MARGIN_S = 4;
 const BUFFER_GOAL_S = 30;
 const HIDE = { atS: 2, forS: 16 };
 
@@ -36,7 +38,7 @@ afterAll(async () => {
 
 for (const player of ['hls', 'shaka'] as const) {
   describe(`${player} with abrkit's viewer option`, () => {
-    it('hidden mid-session: downloads slow and the buffer cap applies; visible again: quality recovers with no stall', async () => {
+    it('hidden mid-session: downloads slow and the buffer cap applies; visible again: the lowest-rung media ahead is replaced and quality recovers with no stall', async () => {
       const run = await harness.run({
         player,
         policy: 'rate',
@@ -44,7 +46,7 @@ for (const player of ['hls', 'shaka'] as const) {
         rttMs: 40,
         bufferGoalS: BUFFER_GOAL_S,
         durationS: 40,
-        viewer: { hiddenGoalS: HIDDEN_GOAL_S, hiddenLowestRung: true, engagement: null },
+        viewer: { hiddenGoalS: HIDDEN_GOAL_S, hiddenLowestRung: true, replaceMarginS: REPLACE_MARGIN_S, engagement: null },
         hide: HIDE,
       });
       const info = describeRun(run);
@@ -80,6 +82,13 @@ for (const player of ['hls', 'shaka'] as const) {
       expect(after.length, info).toBeGreaterThanOrEqual(2);
       expect(Math.min(...after.map((s) => s.rungIndex)), info).toBeGreaterThanOrEqual(top - 1);
       expect(Math.max(...t.bufferSamples.filter((s) => s.tMs > endMs).map((s) => s.bufferS)), info).toBeGreaterThan(HIDDEN_GOAL_S + segmentS + 1);
+
+      // Replaced on return: the adapter said so, and segments loaded at the lowest rung while hidden
+      // were loaded again at the top rungs after the return (the page keeps the last load per segment).
+      expect(t.viewerChanges.filter((c) => c.replacedBeyondS === REPLACE_MARGIN_S).length, info).toBe(1);
+      const hiddenLowest = new Set(hidden.filter((s) => s.rungIndex === 0).map((s) => s.index));
+      const reloaded = after.filter((s) => hiddenLowest.has(s.index) && s.rungIndex >= top - 1);
+      expect(reloaded.length, info).toBeGreaterThanOrEqual(1);
       expect(t.stalls, info).toEqual([]);
     });
   });

@@ -77,7 +77,8 @@ export class AbrkitHlsController implements Omit<AbrComponentAPI, 'bwEstimator'>
     this.#mapping = mapLadder([], UNKNOWN_SEGMENT_DURATION_S);
     this.#core = createAdapterCore(options, ladderFromBitrates([1], UNKNOWN_SEGMENT_DURATION_S));
     const viewer = resolveViewerOptions(options.viewer);
-    this.#viewer = viewer ? new ViewerWatcher(viewer, hlsViewerTarget(hls.config, () => this.#mapping.ladder.segmentDurationS), this.#core.clock) : null;
+    const target = hlsViewerTarget(hls.config, () => this.#mapping.ladder.segmentDurationS, (marginS) => this.#replaceAhead(marginS));
+    this.#viewer = viewer ? new ViewerWatcher(viewer, target, this.#core.clock) : null;
     const cmcd = resolveCmcdOptions(options.cmcd);
     if (cmcd && cmcd.requests !== false) installHlsCmcd(hls, cmcd, () => this.#core.controller.prediction()?.throughputBps ?? null);
     this.#cmcdEvents = lazyCmcdEvents(cmcd, {
@@ -195,6 +196,26 @@ export class AbrkitHlsController implements Omit<AbrComponentAPI, 'bwEstimator'>
     const level = mapping.playerIndexOf[decision.rungIndex] ?? minAutoLevel;
     this.#cached = { epoch: this.#epoch, minLevel: minAutoLevel, maxLevel: maxAutoLevel, level };
     return level;
+  }
+
+  /**
+   * The viewer is back from a hidden page whose segments were held at the lowest rung
+   * (`viewer.replaceOnReturn`): if the policy now picks a higher rung than the one last loaded, drop
+   * the main buffer from `marginS` ahead of the playhead with a forward `BUFFER_FLUSHING`, as hls.js
+   * does for its own immediate level switches; its stream controller sees the evicted fragments and
+   * fetches that range again at the new decision.
+   */
+  #replaceAhead(marginS: number): boolean {
+    const hls = this.#hls;
+    const media = hls.media;
+    if (this.#destroyed || !media || this.#levelCount() === 0 || (hls.mainForwardBufferInfo?.len ?? 0) <= marginS) return false;
+    this.#cached = null;
+    const rung = this.#mapping.rungOf[this.#decideLevel()];
+    const loadedRung = this.#lastLoadedLevel >= 0 ? this.#mapping.rungOf[this.#lastLoadedLevel] : undefined;
+    if (rung === undefined || loadedRung === undefined || rung <= loadedRung) return false;
+    const events = (hls.constructor as typeof Hls).Events;
+    hls.trigger(events.BUFFER_FLUSHING, { startOffset: media.currentTime + marginS, endOffset: Number.POSITIVE_INFINITY, type: null });
+    return true;
   }
 
   /**

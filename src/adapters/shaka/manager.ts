@@ -126,7 +126,10 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
     const viewer = resolveViewerOptions(options.viewer);
     const player = options.player;
     if (viewer && !(player?.configure && player.getConfiguration)) throw invalidOptions('shaka adapter', 'the viewer option needs the shaka Player as `player` (it sets streaming.bufferingGoal)');
-    this.#viewer = viewer && player?.configure && player.getConfiguration ? new ViewerWatcher(viewer, shakaViewerTarget(player as ShakaConfigurable, () => this.#segmentDurationS), this.#core.clock) : null;
+    this.#viewer =
+      viewer && player?.configure && player.getConfiguration
+        ? new ViewerWatcher(viewer, shakaViewerTarget(player as ShakaConfigurable, () => this.#segmentDurationS, (marginS) => this.#replaceAhead(marginS)), this.#core.clock)
+        : null;
     const cmcd = resolveCmcdOptions(options.cmcd);
     const requestMode = cmcd !== null && cmcd.requests !== false;
     if (requestMode && !player?.getNetworkingEngine) throw invalidOptions('shaka adapter', 'the cmcd option needs the shaka Player as `player` (a request filter on its networking engine)');
@@ -349,6 +352,21 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
     const rung = this.#decide();
     this.#lastRungIndex = rung;
     if (rung !== previous) this.#switch(this.#variants[this.#mapping.playerIndexOf[rung] ?? 0]!, false);
+  }
+
+  /**
+   * The viewer is back from a hidden page whose segments were held at the lowest rung
+   * (`viewer.replaceOnReturn`): if the policy now picks a higher rung, switch with `clearBuffer`
+   * and `safeMargin` (shaka keeps `marginS` ahead of the playhead and refetches the rest).
+   */
+  #replaceAhead(marginS: number): boolean {
+    if (!this.#enabled || !this.#switch || this.#variants.length === 0 || this.#bufferS() <= marginS) return false;
+    const previous = this.#lastRungIndex;
+    const rung = this.#decide();
+    if (previous === null || rung <= previous) return false;
+    this.#lastRungIndex = rung;
+    this.#switch(this.#variants[this.#mapping.playerIndexOf[rung] ?? 0]!, true, marginS);
+    return true;
   }
 
   #checkAbandon(aggregate: RequestAggregate): void {

@@ -156,7 +156,14 @@ async function adapterOptions(): Promise<AdapterOptions> {
       ? {
           viewer: {
             ...(config.viewer === true ? {} : config.viewer),
-            onChange: (c) => result.viewerChanges.push({ tMs: performance.now() - t0Ms, goalS: c.bufferGoalS, reason: c.reason.kind, lowestRung: c.lowestRung }),
+            onChange: (c) =>
+              result.viewerChanges.push({
+                tMs: performance.now() - t0Ms,
+                goalS: c.bufferGoalS,
+                reason: c.reason.kind,
+                lowestRung: c.lowestRung,
+                ...(c.replacedBeyondS === undefined ? {} : { replacedBeyondS: c.replacedBeyondS }),
+              }),
           },
         }
       : {}),
