@@ -2,10 +2,15 @@
  * Where each player keeps its buffer goal, for the `viewer` option: hls.js reads `config.maxBufferLength`
  * (and caps it with `maxMaxBufferLength`) at every stream-controller tick, shaka takes
  * `streaming.bufferingGoal` through `player.configure`. Both save the player's own values when first
- * lowered and put them back on `restore`. Replacing what was buffered while hidden (`replaceAhead`)
- * needs the adapter's decision, so the adapter passes it in.
+ * lowered and put them back on `restore`. What only the adapter knows (the segment length, the link's
+ * headroom, how to replace what was buffered while hidden) it passes in as `ViewerAdapterHooks`.
  */
 import type { ViewerTarget } from './viewer.js';
+import type { AdapterCore } from './setup.js';
+import type { Ladder } from '../core/ladder.js';
+
+/** The adapter's side of a viewer target. */
+export type ViewerAdapterHooks = Pick<ViewerTarget, 'segmentDurationS' | 'headroom' | 'replaceAhead'>;
 
 /** The hls.js config fields the goal lives in (hls.js's `maxBufferSize` bound is left alone). */
 export interface HlsBufferConfig {
@@ -13,10 +18,7 @@ export interface HlsBufferConfig {
   maxMaxBufferLength: number;
 }
 
-/** No replacement (a target whose adapter cannot drop buffered media). */
-const NEVER_REPLACE = (): boolean => false;
-
-export function hlsViewerTarget(config: HlsBufferConfig, segmentDurationS: () => number, replaceAhead: (marginS: number) => boolean = NEVER_REPLACE): ViewerTarget {
+export function hlsViewerTarget(config: HlsBufferConfig, hooks: ViewerAdapterHooks): ViewerTarget {
   let saved: { maxBufferLength: number; maxMaxBufferLength: number } | null = null;
   return {
     baseGoalS: () => (saved ?? config).maxBufferLength,
@@ -32,8 +34,7 @@ export function hlsViewerTarget(config: HlsBufferConfig, segmentDurationS: () =>
       config.maxMaxBufferLength = saved.maxMaxBufferLength;
       saved = null;
     },
-    segmentDurationS,
-    replaceAhead,
+    ...hooks,
   };
 }
 
@@ -43,7 +44,7 @@ export interface ShakaConfigurable {
   getConfiguration(): { streaming: { bufferingGoal: number } };
 }
 
-export function shakaViewerTarget(player: ShakaConfigurable, segmentDurationS: () => number, replaceAhead: (marginS: number) => boolean = NEVER_REPLACE): ViewerTarget {
+export function shakaViewerTarget(player: ShakaConfigurable, hooks: ViewerAdapterHooks): ViewerTarget {
   let saved: number | null = null;
   return {
     baseGoalS: () => saved ?? player.getConfiguration().streaming.bufferingGoal,
@@ -57,7 +58,13 @@ export function shakaViewerTarget(player: ShakaConfigurable, segmentDurationS: (
       saved = null;
       player.configure({ streaming: { bufferingGoal: goalS } });
     },
-    segmentDurationS,
-    replaceAhead,
+    ...hooks,
   };
+}
+
+/** The core's predicted throughput over the top rung's bitrate; undefined before the first prediction. */
+export function viewerHeadroom(core: Pick<AdapterCore, 'controller'>, ladder: Ladder): number | undefined {
+  const predictedBps = core.controller.prediction()?.throughputBps;
+  const topBps = ladder.renditions[ladder.renditions.length - 1]?.bitrateBps;
+  return predictedBps === undefined || topBps === undefined || !(topBps > 0) ? undefined : predictedBps / topBps;
 }

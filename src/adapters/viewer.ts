@@ -59,6 +59,11 @@ export interface ViewerTarget {
    * shaka: a switch with `clearBuffer` and `safeMargin`). Returns whether anything was dropped.
    */
   replaceAhead(marginS: number): boolean;
+  /**
+   * The core's predicted throughput over the top rung's bitrate (the rule's `minHeadroom` gate);
+   * undefined before the first prediction.
+   */
+  headroom(): number | undefined;
 }
 
 const INPUT_EVENTS = ['pointerdown', 'pointermove', 'keydown', 'touchstart', 'wheel'] as const;
@@ -123,7 +128,8 @@ export class ViewerWatcher {
     const viewer = this.state();
     if (this.#media === null) return this.#last;
     const baseGoalS = this.#target.baseGoalS();
-    const decision = this.#rule({ viewer, baseGoalS, segmentDurationS: this.#target.segmentDurationS() });
+    const headroom = this.#target.headroom();
+    const decision = this.#rule({ viewer, baseGoalS, segmentDurationS: this.#target.segmentDurationS(), ...(headroom === undefined ? {} : { headroom }) });
     const last = this.#last;
     // Set before the target is touched: replacing asks the adapter for a decision, which calls update() again.
     this.#last = decision;

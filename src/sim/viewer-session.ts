@@ -9,7 +9,7 @@ import type { AbrController } from '../core/controller.js';
 import type { AbandonRule } from '../core/abandon.js';
 import type { ManualClock } from '../core/clock.js';
 import type { QoeModel } from '../qoe/models.js';
-import type { ViewerBufferRule, ViewerState } from '../policies/viewer-buffer.js';
+import type { ViewerBufferInput, ViewerBufferRule, ViewerState } from '../policies/viewer-buffer.js';
 import type { ViewerScript } from './viewers.js';
 import { chunkQoe } from '../qoe/models.js';
 import { Link } from './link.js';
@@ -95,6 +95,12 @@ export function runViewerSession(trace: Trace, video: SimVideo, controller: AbrC
     hides: startedBefore(viewer.hides, atS),
   });
 
+  const topBitrateBps = renditions[renditions.length - 1]!.bitrateBps;
+  const ruleInput = (): ViewerBufferInput => {
+    const predictedBps = controller.prediction()?.throughputBps;
+    return { viewer: viewerAt(tS), baseGoalS: o.bufferGoalS, segmentDurationS: segS, ...(predictedBps === undefined ? {} : { headroom: predictedBps / topBitrateBps }) };
+  };
+
   const markPlayStart = (): void => {
     const k = Math.floor((posS + EPS) / segS);
     if (k < rungs.length && playStartS[k] === undefined && bufferS > EPS) playStartS[k] = tS;
@@ -135,13 +141,13 @@ export function runViewerSession(trace: Trace, video: SimVideo, controller: AbrC
     segmentIndex = replaceOnReturn(segmentIndex);
     // Wait for room under the goal; the goal follows the viewer while we wait.
     for (;;) {
-      const goalS = options.rule ? options.rule({ viewer: viewerAt(tS), baseGoalS: o.bufferGoalS, segmentDurationS: segS }).bufferGoalS : o.bufferGoalS;
+      const goalS = options.rule ? options.rule(ruleInput()).bufferGoalS : o.bufferGoalS;
       if (!started || bufferS <= goalS - segS + EPS || exited) break;
       advance(Math.min(stepS, Math.max(bufferS - (goalS - segS), EPS)));
     }
     if (exited) break;
     segmentIndex = replaceOnReturn(segmentIndex);
-    const lowest = options.rule ? options.rule({ viewer: viewerAt(tS), baseGoalS: o.bufferGoalS, segmentDurationS: segS }).lowestRung : false;
+    const lowest = options.rule ? options.rule(ruleInput()).lowestRung : false;
     options.clock.setMs(tS * 1000);
     const decision = controller.decide({
       segmentIndex,

@@ -5,7 +5,7 @@ import { createAbrManager } from '../../src/shaka.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { AbrkitError } from '../../src/core/errors.js';
 import { ViewerWatcher, type ViewerChange } from '../../src/adapters/viewer.js';
-import { hlsViewerTarget, shakaViewerTarget } from '../../src/adapters/viewer-targets.js';
+import { hlsViewerTarget, shakaViewerTarget, type ViewerAdapterHooks } from '../../src/adapters/viewer-targets.js';
 
 /** The `viewer` option's glue on stand-ins for the page; the real players are in test/e2e/viewer.test.ts. */
 class FakeTarget extends EventTarget {
@@ -26,12 +26,15 @@ class FakeTarget extends EventTarget {
 
 const NO_ENGAGEMENT = { engagement: null, hiddenGoalS: 8, pausedGoalS: 16 } as const;
 
+/** The adapter's side of a target: 4 s segments, a link three times the top rung, nothing to replace. */
+const hooks = (over: Partial<ViewerAdapterHooks> = {}): ViewerAdapterHooks => ({ segmentDurationS: () => 4, headroom: () => 3, replaceAhead: () => false, ...over });
+
 describe('viewer watcher', () => {
   it('lowers the hls.js goal (both maxBufferLength and maxMaxBufferLength) while hidden or paused, and gives it back on return', () => {
     const page = new FakeTarget();
     const config = { maxBufferLength: 30, maxMaxBufferLength: 600 };
     const changes: ViewerChange[] = [];
-    const watcher = new ViewerWatcher({ ...NO_ENGAGEMENT, onChange: (c) => changes.push(c) }, hlsViewerTarget(config, () => 4), new ManualClock(), page);
+    const watcher = new ViewerWatcher({ ...NO_ENGAGEMENT, onChange: (c) => changes.push(c) }, hlsViewerTarget(config, hooks()), new ManualClock(), page);
     watcher.attach(page);
     expect(config).toEqual({ maxBufferLength: 30, maxMaxBufferLength: 600 });
     page.set('hidden');
@@ -56,7 +59,7 @@ describe('viewer watcher', () => {
     const page = new FakeTarget();
     page.paused = true;
     const config = { maxBufferLength: 30, maxMaxBufferLength: 600 };
-    const watcher = new ViewerWatcher(NO_ENGAGEMENT, hlsViewerTarget(config, () => 4), new ManualClock(), page);
+    const watcher = new ViewerWatcher(NO_ENGAGEMENT, hlsViewerTarget(config, hooks()), new ManualClock(), page);
     watcher.attach(page);
     expect(watcher.state().paused).toBe(false);
     expect(config.maxBufferLength).toBe(30);
@@ -71,7 +74,7 @@ describe('viewer watcher', () => {
     const page = new FakeTarget();
     let goal = 30;
     const player = { configure: (c: { streaming: { bufferingGoal: number } }) => (goal = c.streaming.bufferingGoal), getConfiguration: () => ({ streaming: { bufferingGoal: goal } }) };
-    const watcher = new ViewerWatcher(NO_ENGAGEMENT, shakaViewerTarget(player, () => 4), new ManualClock(), page);
+    const watcher = new ViewerWatcher(NO_ENGAGEMENT, shakaViewerTarget(player, hooks()), new ManualClock(), page);
     watcher.attach(page);
     page.set('hidden');
     expect(goal).toBe(8);
@@ -85,7 +88,7 @@ describe('viewer watcher', () => {
       const config = { maxBufferLength: 30, maxMaxBufferLength: 600 };
       const margins: number[] = [];
       const changes: ViewerChange[] = [];
-      const target = hlsViewerTarget(config, () => 4, (marginS) => (margins.push(marginS), true));
+      const target = hlsViewerTarget(config, hooks({ replaceAhead: (marginS: number) => (margins.push(marginS), true) }));
       const watcher = new ViewerWatcher({ ...NO_ENGAGEMENT, ...options, onChange: (c) => changes.push(c) }, target, new ManualClock(), page);
       watcher.attach(page);
       steps(page);
@@ -106,7 +109,7 @@ describe('viewer watcher', () => {
     // A target that dropped nothing (the policy's rung is no higher) reports no replacement.
     const page = new FakeTarget();
     const changes: ViewerChange[] = [];
-    const watcher = new ViewerWatcher({ ...NO_ENGAGEMENT, hiddenLowestRung: true, onChange: (c) => changes.push(c) }, hlsViewerTarget({ maxBufferLength: 30, maxMaxBufferLength: 600 }, () => 4, () => false), new ManualClock(), page);
+    const watcher = new ViewerWatcher({ ...NO_ENGAGEMENT, hiddenLowestRung: true, onChange: (c) => changes.push(c) }, hlsViewerTarget({ maxBufferLength: 30, maxMaxBufferLength: 600 }, hooks()), new ManualClock(), page);
     watcher.attach(page);
     hideAndReturn(page);
     expect(changes.map((c) => c.replacedBeyondS)).toEqual([undefined, undefined, undefined]);
@@ -117,7 +120,7 @@ describe('viewer watcher', () => {
     const page = new FakeTarget();
     const config = { maxBufferLength: 30, maxMaxBufferLength: 600 };
     const clock = new ManualClock();
-    const watcher = new ViewerWatcher({ ...NO_ENGAGEMENT, idleTimeoutMs: 60_000, idleGoalS: 12 }, hlsViewerTarget(config, () => 4), clock, page);
+    const watcher = new ViewerWatcher({ ...NO_ENGAGEMENT, idleTimeoutMs: 60_000, idleGoalS: 12 }, hlsViewerTarget(config, hooks()), clock, page);
     watcher.attach(page);
     expect(watcher.state().idle).toBe(false);
     clock.advanceMs(60_000);
@@ -165,7 +168,7 @@ describe('the viewer option in the adapters', () => {
         (hls.listeners.get('loaded') as unknown as (e: unknown, d: unknown) => void)('loaded', { frag: { type: 'main', sn: 1, level, stats, bitrateTest: false, duration: 4 }, part: null });
       };
       const top = { name: 'top', decide: (c: { maxRungIndex: number }) => ({ rungIndex: c.maxRungIndex, reason: { kind: 'startup' as const, detail: 'test' } }) };
-      const controller = new AbrkitHlsController(hls as unknown as Hls, { policy: top, clock: new ManualClock(), abandon: false, viewer: { ...NO_ENGAGEMENT, hiddenLowestRung: true } });
+      const controller = new AbrkitHlsController(hls as unknown as Hls, { policy: top, clock: new ManualClock(), abandon: false, viewer: { ...NO_ENGAGEMENT, hiddenLowestRung: true, minHeadroom: 0 } });
       hls.listeners.get('parsed')!();
       expect(controller.nextAutoLevel).toBe(1);
       page.set('hidden');

@@ -4,7 +4,8 @@ import { DEFAULT_ENGAGEMENT_MODEL, exitProbability, likelyWatchHorizonS, parseEn
 import { AbrkitError } from '../../src/core/errors.js';
 
 const watching: ViewerState = { visible: true, paused: false, idle: false, watchedS: 600, pauses: 0, seeks: 0, hides: 0 };
-const input = (viewer: Partial<ViewerState>) => ({ viewer: { ...watching, ...viewer }, baseGoalS: 30, segmentDurationS: 4 });
+/** A link three times the top rung: past the default `minHeadroom` gate. */
+const input = (viewer: Partial<ViewerState>, headroom: number | null = 3) => ({ viewer: { ...watching, ...viewer }, baseGoalS: 30, segmentDurationS: 4, ...(headroom === null ? {} : { headroom }) });
 
 describe('viewer buffer rule', () => {
   const rule = createViewerBufferRule({ hiddenGoalS: 10, pausedGoalS: 14, idleGoalS: 18, floorS: 16 });
@@ -35,6 +36,17 @@ describe('viewer buffer rule', () => {
     // After ten minutes of watching the default model expects the viewer to stay: the full goal.
     expect(rule(input({ watchedS: 600 })).bufferGoalS).toBe(30);
     expect(createViewerBufferRule({ engagement: null })(input({ watchedS: 0 })).reason.kind).toBe('watching');
+  });
+
+  it('lowers nothing on a link without headroom (or before any prediction); minHeadroom 0 turns the gate off', () => {
+    expect(VIEWER_BUFFER_DEFAULTS.minHeadroom).toBe(2);
+    const hidden = createViewerBufferRule({ hiddenGoalS: 10, hiddenLowestRung: true });
+    expect(hidden(input({ visible: false }, 1.9))).toEqual({ bufferGoalS: 30, lowestRung: false, reason: { kind: 'link-bound', headroom: 1.9 } });
+    expect(hidden(input({ visible: false }, null))).toEqual({ bufferGoalS: 30, lowestRung: false, reason: { kind: 'link-bound', headroom: null } });
+    expect(hidden(input({ visible: false }, 2))).toEqual({ bufferGoalS: 10, lowestRung: true, reason: { kind: 'hidden' } });
+    expect(createViewerBufferRule({ hiddenGoalS: 10, minHeadroom: 0 })(input({ visible: false }, null)).bufferGoalS).toBe(10);
+    expect(() => createViewerBufferRule({ minHeadroom: -1 })).toThrow(/minHeadroom/);
+    expect(() => createViewerBufferRule({ minHeadroom: Number.NaN })).toThrow(AbrkitError);
   });
 
   it('rejects bad options with a typed error', () => {

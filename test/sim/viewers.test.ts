@@ -120,11 +120,22 @@ describe('viewer session', () => {
 describe('evaluateViewers', () => {
   it('meets every policy with the same viewers and reports the saving against the unaware run', () => {
     const traces = [flat(3), flat(8)];
-    const result = evaluateViewers(video, traces, { qoe: 'lin', policies: [spec], model: DEFAULT_VIEWER_MODEL, sessionsPerTrace: 3, seed: 1, rule: { hiddenGoalS: 8, floorS: 8 } });
+    const result = evaluateViewers(video, traces, { qoe: 'lin', policies: [spec], model: DEFAULT_VIEWER_MODEL, sessionsPerTrace: 3, seed: 1, rule: { hiddenGoalS: 8, floorS: 8, minHeadroom: 0 } });
     expect(result.summary.map((s) => [s.policy, s.aware, s.sessions])).toEqual([['robustmpc', false, 6], ['robustmpc', true, 6]]);
     const [unaware, aware] = result.summary;
     expect(result.savings[0]!.bytesSaved).toBeCloseTo(1 - aware!.downloadedMB / unaware!.downloadedMB, 12);
     expect(result.savings[0]!.bytesSaved).toBeGreaterThan(0);
-    expect(evaluateViewers(video, traces, { qoe: 'lin', policies: [spec], model: DEFAULT_VIEWER_MODEL, sessionsPerTrace: 3, seed: 1, rule: { hiddenGoalS: 8, floorS: 8 } })).toEqual(result);
+    expect(evaluateViewers(video, traces, { qoe: 'lin', policies: [spec], model: DEFAULT_VIEWER_MODEL, sessionsPerTrace: 3, seed: 1, rule: { hiddenGoalS: 8, floorS: 8, minHeadroom: 0 } })).toEqual(result);
+  });
+
+  it('with the default headroom gate: links below twice the top rung are left alone, a fast one saves', () => {
+    const run = (traces: Trace[], minHeadroom?: number) =>
+      evaluateViewers(video, traces, { qoe: 'lin', policies: [spec], model: DEFAULT_VIEWER_MODEL, sessionsPerTrace: 3, seed: 1, rule: { hiddenGoalS: 8, floorS: 8, ...(minHeadroom === undefined ? {} : { minHeadroom }) } });
+    // 3 and 8 Mbit/s against a 4.3 Mbit/s top rung: the ungated rule saves there (above), the gated one does nothing.
+    const slow = run([flat(3), flat(8)]);
+    expect(slow.summary[1]!.downloadedMB).toBe(slow.summary[0]!.downloadedMB);
+    expect(slow.savings[0]!.bytesSaved).toBe(0);
+    expect(run([flat(3), flat(8)], 0).savings[0]!.bytesSaved).toBeGreaterThan(0);
+    expect(run([flat(40)]).savings[0]!.bytesSaved).toBeGreaterThan(0);
   });
 });

@@ -12,7 +12,7 @@ import { applyPlaybackRate, createAdapterCore, mapLadder, rungBounds, type Adapt
 import type { LiveState } from '../../core/live.js';
 import { PlayerLimits, resolveParity, CORE_CACHE_HIT_MS } from '../player-limits.js';
 import { resolveViewerOptions, ViewerWatcher } from '../viewer.js';
-import { hlsViewerTarget } from '../viewer-targets.js';
+import { hlsViewerTarget, viewerHeadroom } from '../viewer-targets.js';
 import { resolveCmcdOptions } from '../cmcd.js';
 import { installHlsCmcd } from './cmcd-loader.js';
 import { lazyCmcdEvents, type LazyCmcdEvents } from '../cmcd-events-lazy.js';
@@ -77,7 +77,11 @@ export class AbrkitHlsController implements Omit<AbrComponentAPI, 'bwEstimator'>
     this.#mapping = mapLadder([], UNKNOWN_SEGMENT_DURATION_S);
     this.#core = createAdapterCore(options, ladderFromBitrates([1], UNKNOWN_SEGMENT_DURATION_S));
     const viewer = resolveViewerOptions(options.viewer);
-    const target = hlsViewerTarget(hls.config, () => this.#mapping.ladder.segmentDurationS, (marginS) => this.#replaceAhead(marginS));
+    const target = hlsViewerTarget(hls.config, {
+      segmentDurationS: () => this.#mapping.ladder.segmentDurationS,
+      headroom: () => viewerHeadroom(this.#core, this.#mapping.ladder),
+      replaceAhead: (marginS) => this.#replaceAhead(marginS),
+    });
     this.#viewer = viewer ? new ViewerWatcher(viewer, target, this.#core.clock) : null;
     const cmcd = resolveCmcdOptions(options.cmcd);
     if (cmcd && cmcd.requests !== false) installHlsCmcd(hls, cmcd, () => this.#core.controller.prediction()?.throughputBps ?? null);

@@ -10,7 +10,7 @@ import { ladderFromBitrates } from '../../core/ladder.js';
 import { PlayerLimits, resolveParity } from '../player-limits.js';
 import { invalidOptions } from '../../core/errors.js';
 import { resolveViewerOptions, ViewerWatcher } from '../viewer.js';
-import { shakaViewerTarget, type ShakaConfigurable } from '../viewer-targets.js';
+import { shakaViewerTarget, viewerHeadroom, type ShakaConfigurable } from '../viewer-targets.js';
 import { resolveCmcdOptions } from '../cmcd.js';
 import { registerShakaCmcd, type ShakaNetworking } from './cmcd-filter.js';
 import { lazyCmcdEvents, type LazyCmcdEvents } from '../cmcd-events-lazy.js';
@@ -128,7 +128,15 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
     if (viewer && !(player?.configure && player.getConfiguration)) throw invalidOptions('shaka adapter', 'the viewer option needs the shaka Player as `player` (it sets streaming.bufferingGoal)');
     this.#viewer =
       viewer && player?.configure && player.getConfiguration
-        ? new ViewerWatcher(viewer, shakaViewerTarget(player as ShakaConfigurable, () => this.#segmentDurationS, (marginS) => this.#replaceAhead(marginS)), this.#core.clock)
+        ? new ViewerWatcher(
+            viewer,
+            shakaViewerTarget(player as ShakaConfigurable, {
+              segmentDurationS: () => this.#segmentDurationS,
+              headroom: () => viewerHeadroom(this.#core, this.#mapping.ladder),
+              replaceAhead: (marginS) => this.#replaceAhead(marginS),
+            }),
+            this.#core.clock,
+          )
         : null;
     const cmcd = resolveCmcdOptions(options.cmcd);
     const requestMode = cmcd !== null && cmcd.requests !== false;
