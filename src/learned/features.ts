@@ -1,9 +1,12 @@
 /**
  * The DQN's view of a decision, as pure functions of what a policy sees. Nothing here depends on
  * the number of rungs: the state is one "global" vector, and every candidate rung gets its own
- * vector of the same length, all expressed relative to the ladder and to the predicted throughput
- * (plus the absolute Mbps terms that QoE_lin itself is written in). A shared network scores each
- * candidate rung, so the same weights serve a 6-rung or a 10-rung ladder.
+ * vector of the same length, all expressed relative to the ladder and to the predicted throughput.
+ * One absolute term is kept on purpose: the top rung's bitrate against 4.3 Mbit/s, because QoE_lin
+ * charges a stall second 4.3 Mbit/s whatever the ladder, so how much a stall costs against a rung's
+ * bitrate depends on the ladder's scale. A shared network scores each candidate rung, so the same
+ * weights serve a 3-rung 1 Mbit/s ladder and a 12-rung 60 Mbit/s one (version 2; version 1 files used
+ * absolute Mbit/s terms and are refused).
  */
 import type { Ladder } from '../core/ladder.js';
 import type { DownloadSample } from '../core/sample.js';
@@ -28,14 +31,14 @@ export const GLOBAL_FEATURE_NAMES = [
   'segmentDurationS/4',
   ...Array.from({ length: HISTORY_FEATURES }, (_, i) => `log(throughput[-${HISTORY_FEATURES - i}]/harmonic)`),
   ...Array.from({ length: HISTORY_FEATURES }, (_, i) => `downloadS[-${HISTORY_FEATURES - i}]/segmentDurationS`),
-  'log(harmonicMbps)',
+  'log(topBitrate/4.3Mbps)',
   'samples/8',
 ] as const;
 
 export const RUNG_FEATURE_NAMES = [
   'rungFraction',
-  'bitrateMbps/4',
-  '|bitrate-lastBitrate|Mbps/4',
+  'log(bitrate/topBitrate)',
+  '|bitrate-lastBitrate|/topBitrate',
   'log(bitrate/robustBps)',
   'log(bitrate/predictedBps)',
   'log1p(downloadS(robust)/segmentDurationS)',
@@ -47,6 +50,9 @@ export const RUNG_FEATURE_NAMES = [
   'log(bitrate/lastBitrate)',
   'log1p(rebufferS over 5 chunks at this rung (robust))',
 ] as const;
+
+/** QoE_lin's stall penalty per second, in Mbit/s-equivalents (Pensieve's top rung, 4.3 Mbit/s): the scale the features and the training reward are written against. */
+export const QOE_REFERENCE_TOP_BPS = 4_300_000;
 
 export const GLOBAL_FEATURES = GLOBAL_FEATURE_NAMES.length;
 export const RUNG_FEATURES = RUNG_FEATURE_NAMES.length;
@@ -161,7 +167,7 @@ export function computeFeatures(input: FeatureInput): Features {
     global[g + HISTORY_FEATURES + i] = sample ? clip(sample.durationMs / 1000 / segmentDurationS, 0, 5) : 0;
   }
   g += 2 * HISTORY_FEATURES;
-  global[g++] = clip(Math.log(harmonicBps / 1e6), -5, 5);
+  global[g++] = clip(Math.log(renditions[top].bitrateBps / QOE_REFERENCE_TOP_BPS), -5, 5);
   global[g++] = Math.min(n, HISTORY_FEATURES) / HISTORY_FEATURES;
 
   const minRung = input.minRungIndex;
@@ -189,8 +195,8 @@ export function computeFeatures(input: FeatureInput): Features {
     }
     const o = k * RUNG_FEATURES;
     perRung[o] = top === 0 ? 0 : rung / top;
-    perRung[o + 1] = bitrateBps / 4e6;
-    perRung[o + 2] = Math.abs(bitrateBps - lastBitrateBps) / 4e6;
+    perRung[o + 1] = clip(Math.log(bitrateBps / topBitrateBps), -8, 0);
+    perRung[o + 2] = Math.abs(bitrateBps - lastBitrateBps) / topBitrateBps;
     perRung[o + 3] = clip(Math.log(bitrateBps / robustBps), -5, 5);
     perRung[o + 4] = clip(Math.log(bitrateBps / predictedBps), -5, 5);
     // log1p, not a clip: on a link too slow for any rung the stalls still order the rungs.

@@ -21,7 +21,8 @@ export interface LayerFile {
 
 export interface DqnModelFile {
   readonly format: 'abrkit-dqn';
-  readonly version: 1;
+  /** 2: the scale-free features of features.ts; 1 (absolute Mbit/s features) is refused. */
+  readonly version: 2;
   readonly encoding: WeightEncoding;
   readonly globalFeatures: number;
   readonly rungFeatures: number;
@@ -217,12 +218,15 @@ function decodeMlp(layers: unknown, inputs: number, encoding: WeightEncoding, wh
   return { layers: decoded };
 }
 
+/** Version of the model files this build writes and reads. */
+export const MODEL_FILE_VERSION = 2;
+
 /** The file form of a model. Throws a DqnEnvelopeMissingError when the model has no envelope. */
 export function encodeModel(model: DqnModel, encoding: WeightEncoding, meta?: Record<string, unknown>): DqnModelFile {
   if (!model.envelope) throw new DqnEnvelopeMissingError();
   return {
     format: 'abrkit-dqn',
-    version: 1,
+    version: MODEL_FILE_VERSION,
     encoding,
     globalFeatures: GLOBAL_FEATURES,
     rungFeatures: RUNG_FEATURES,
@@ -242,7 +246,11 @@ export function decodeModel(input: unknown): DqnModel {
   } catch (error) {
     throw new DqnModelError('not valid JSON', { cause: error });
   }
-  if (!file || file.format !== 'abrkit-dqn' || file.version !== 1) throw new DqnModelError('not an abrkit-dqn version 1 file');
+  if (!file || file.format !== 'abrkit-dqn') throw new DqnModelError('not an abrkit-dqn file');
+  if ((file.version as number) === 1) {
+    throw new DqnModelError('an abrkit-dqn version 1 file: its network reads the absolute Mbit/s features this build no longer computes; retrain it (`abrkit train dqn`), or start from it with `--init`');
+  }
+  if (file.version !== MODEL_FILE_VERSION) throw new DqnModelError(`abrkit-dqn version ${String(file.version)}: this build reads version ${MODEL_FILE_VERSION}`);
   if (file.encoding !== 'f32' && file.encoding !== 'f16') throw new DqnModelError(`unknown encoding '${String(file.encoding)}'`);
   if (file.globalFeatures !== GLOBAL_FEATURES || file.rungFeatures !== RUNG_FEATURES) {
     throw new DqnModelError(

@@ -49,6 +49,14 @@ describe('dqn model files', () => {
     }
   });
 
+  it('refuses a version 1 file (absolute Mbit/s features) with a DqnModelError that says why, and an unknown version', () => {
+    const file = encodeModel(model(3), 'f32');
+    expect(file.version).toBe(2);
+    expect(() => decodeModel({ ...file, version: 1 })).toThrow(DqnModelError);
+    expect(() => decodeModel({ ...file, version: 1 })).toThrow(/version 1 file: its network reads the absolute Mbit\/s features/);
+    expect(() => decodeModel({ ...file, version: 3 })).toThrow(/version 3/);
+  });
+
   it('rejects corrupt files with a DqnModelError', () => {
     const file = encodeModel(model(3), 'f16');
     const bad: unknown[] = [

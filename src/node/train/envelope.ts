@@ -1,7 +1,7 @@
 /**
  * Measures a model's training envelope (src/learned/envelope.ts): the greedy policy, behind its
- * shield, plays every training trace on the training video and on seeded random ladders from the
- * trainer's own generator (synthetic-ladder.ts), in every training mode, and the range of every
+ * shield, plays every training trace on the training video and on seeded random ladders with traces
+ * scaled to them from the trainer's own generator (synthetic-ladder.ts), in every training mode, and the range of every
  * feature it saw is kept. Written into each model file the trainers save; bench/dqn-envelope.ts
  * adds it to a file written before.
  */
@@ -15,7 +15,7 @@ import { shieldMask } from '../../learned/features.js';
 import { maskedArgmax, qValues } from '../../learned/network.js';
 import { createThroughputRegressor } from '../../learned/regressor.js';
 import { playEpisode } from './episode.js';
-import { syntheticVideo } from './synthetic-ladder.js';
+import { syntheticEpisode } from './synthetic-ladder.js';
 import { SeededRandom } from './random.js';
 
 export interface EnvelopeRun {
@@ -41,7 +41,10 @@ export function measureEnvelope(model: DqnModel, run: EnvelopeRun): FeatureEnvel
   for (const mode of run.modes) {
     for (const trace of run.traces) {
       playEpisode(trace, run.video, regressor, choose, mode);
-      for (let i = 0; i < run.syntheticPerTrace; i++) playEpisode(trace, syntheticVideo(random), regressor, choose, mode);
+      for (let i = 0; i < run.syntheticPerTrace; i++) {
+        const episode = syntheticEpisode(random, run.traces);
+        playEpisode(episode.trace, episode.video, regressor, choose, mode);
+      }
     }
   }
   return accumulator.envelope(ENVELOPE_MARGIN);

@@ -98,6 +98,16 @@ export function playEpisode(trace: Trace, video: SimVideo, regressor: Throughput
     const bufferS = env.bufferS(state);
     const prediction = regressor.predict();
     const recent = history.length > 20 ? history.slice(-20) : history;
+    if (recent.length === 0) {
+      // Every sample so far was rejected (DEFAULT_SAMPLE_FILTER): no features yet, so hold the rung, as a player would.
+      const held = env.step(state, segmentIndex, lastRung, abandon);
+      for (const s of acceptedSamples(held)) {
+        history.push(s);
+        regressor.addSample(s);
+      }
+      lastRung = held.rungIndex;
+      continue;
+    }
     const features = computeFeatures({
       ladder: video,
       segmentIndex,

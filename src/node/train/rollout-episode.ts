@@ -81,7 +81,9 @@ export function rolloutEpisode(
     for (let segment = segmentIndex; segment < env.chunkCount; segment++) {
       let rung = first;
       if (segment !== segmentIndex) {
-        if ('network' in base) {
+        if (h.length === 0) {
+          rung = previous; // no accepted sample yet: hold the rung (see playEpisode)
+        } else if ('network' in base) {
           const features = computeFeatures({
             ladder: video,
             segmentIndex: segment,
@@ -112,6 +114,17 @@ export function rolloutEpisode(
     const segmentsRemaining = env.chunkCount - segmentIndex;
     const bufferS = env.bufferS(state);
     const recent = history.length > 20 ? history.slice(-20) : history;
+    if (recent.length === 0) {
+      // Every sample so far was rejected: no features, no decision to learn from; hold the rung.
+      const held = env.step(state, segmentIndex, lastRung, abandon);
+      for (const s of acceptedSamples(held)) {
+        history.push(s);
+        seen.push(s);
+        regressor.addSample(s);
+      }
+      lastRung = held.rungIndex;
+      continue;
+    }
     const features = computeFeatures({
       ladder: video,
       segmentIndex,

@@ -5,14 +5,14 @@ import type { DownloadSample } from '../../core/sample.js';
 import type { DqnModel } from '../../learned/model.js';
 import type { RegressorState } from '../../learned/regressor.js';
 import { shieldMask } from '../../learned/features.js';
-import { allowed, maskedArgmax, cloneQNetwork, createQNetwork, qValues } from '../../learned/network.js';
+import { allowed, maskedArgmax, cloneQNetwork, createQNetwork, qValues, type QNetwork } from '../../learned/network.js';
 import { createThroughputRegressor } from '../../learned/regressor.js';
 import { fitRegressor } from '../../learned/regressor-fit.js';
 import { playEpisode, type ActionChooser, type EpisodeMode, EPISODE_MODES } from './episode.js';
 import { createRobustMpcPolicy } from '../../policies/robustmpc.js';
 import { invalidOptions } from '../../core/errors.js';
 import { SeededRandom } from './random.js';
-import { syntheticVideo } from './synthetic-ladder.js';
+import { syntheticEpisode } from './synthetic-ladder.js';
 import { type TrainData, collectSamples } from './data.js';
 import { type SerializedNetwork, serializeNetwork, restoreNetwork } from './checkpoint.js';
 import { type RolloutTrainOptions, ROLLOUT_TRAIN_DEFAULTS } from './rollout-options.js';
@@ -78,7 +78,7 @@ export function reviveRolloutOptions(saved: RolloutTrainOptions): RolloutTrainOp
  * network regresses every allowed rung's rollout return (Huber loss) through the dueling head;
  * only differences between rungs reach the advantage network. Deterministic for a seed and data.
  */
-export function createRolloutTrainer(data: TrainData, options: Partial<RolloutTrainOptions> = {}, backend?: RolloutBackend, resume?: RolloutResume): RolloutTrainer {
+export function createRolloutTrainer(data: TrainData, options: Partial<RolloutTrainOptions> = {}, backend?: RolloutBackend, resume?: RolloutResume, init?: QNetwork): RolloutTrainer {
   const o: RolloutTrainOptions = Object.freeze({ ...ROLLOUT_TRAIN_DEFAULTS, ...(resume ? reviveRolloutOptions(resume.checkpoint.options) : options) });
   if (o.backend !== 'native' && backend === undefined) {
     throw invalidOptions('train', `backend '${o.backend}' needs its learner: use createTfjsRolloutTrainer (src/dqn/tfjs-network.ts)`);
@@ -92,6 +92,8 @@ export function createRolloutTrainer(data: TrainData, options: Partial<RolloutTr
   }
   const random = new SeededRandom(o.seed);
   const online = createQNetwork(o.hidden, o.valueHidden, () => random.next());
+  // A warm start (`--init`): the given weights instead of the seeded ones (same layer sizes).
+  if (init && !resume) restoreNetwork(online, serializeNetwork(init));
   const average = cloneQNetwork(online);
   const played = o.averageDecay > 0 ? average : online;
   const fit = backend?.fitRegressor ?? ((sequences: readonly (readonly DownloadSample[])[]) => fitRegressor(sequences));
@@ -166,19 +168,20 @@ export function createRolloutTrainer(data: TrainData, options: Partial<RolloutTr
       return round;
     },
     collect(onProgress) {
-      const jobs: { trace: Trace; video: SimVideo; mode: EpisodeMode }[] = [];
+      const jobs: { trace: Trace; video: SimVideo; mode: EpisodeMode; rewardFactor: number }[] = [];
       for (const set of data.traceSets) {
         for (const trace of set) {
           for (const mode of o.modes) {
-            jobs.push({ trace, video: data.video, mode });
-            for (let i = 0; i < o.syntheticPerEpisode; i++) jobs.push({ trace: set[random.int(set.length)], video: syntheticVideo(random), mode });
+            jobs.push({ trace, video: data.video, mode, rewardFactor: 1 });
+            // A random ladder on a trace scaled to it (synthetic-ladder.ts), its reward scaled to the ladder.
+            for (let i = 0; i < o.syntheticPerEpisode; i++) jobs.push({ ...syntheticEpisode(random, set), mode });
           }
         }
       }
       const base: RolloutBase = round >= o.learnedRolloutsFrom ? { network: cloneQNetwork(played) } : { policy: mpc };
-      jobs.forEach(({ trace, video, mode }, i) => {
+      jobs.forEach(({ trace, video, mode, rewardFactor }, i) => {
         guide.reset?.();
-        decisions.push(...rolloutEpisode(trace, video, regressor, base, behave, o.rewardScale, mode));
+        decisions.push(...rolloutEpisode(trace, video, regressor, base, behave, o.rewardScale * rewardFactor, mode));
         onProgress?.(i + 1, jobs.length);
       });
       roundSizes.push(decisions.length - roundSizes.reduce((a, b) => a + b, 0));

@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { createDqnTrainer } from '../../../src/node/train/dqn-trainer.js';
 import type { DqnTrainOptions } from '../../../src/node/train/dqn-options.js';
 import { optimalPlan } from '../../../src/node/train/plans.js';
-import { syntheticVideo } from '../../../src/node/train/synthetic-ladder.js';
+import { syntheticEpisode, syntheticVideo } from '../../../src/node/train/synthetic-ladder.js';
 import { SeededRandom } from '../../../src/node/train/random.js';
 import { encodeModel } from '../../../src/learned/model.js';
 import { withWideEnvelope } from '../../learned/helpers.js';
 import { synthesizeTrace } from '../../../src/sim/synth.js';
+import { traceMeanMbps } from '../../../src/sim/trace.js';
 import { constantVideo } from '../../learned/helpers.js';
 
 const video = constantVideo([300, 750, 1200, 1850, 2850, 4300], 4, 49);
@@ -76,14 +77,58 @@ describe('DQN training (tiny seeded runs)', () => {
     expect(score).toBeGreaterThan(4);
   });
 
-  it('makes valid synthetic ladders', () => {
+  it('makes valid synthetic ladders (3-12 rungs, top 1-60 Mbit/s, steps 1.3x-2.5x, 2/4/6 s) over the whole range', () => {
     const random = new SeededRandom(4);
-    for (let i = 0; i < 20; i++) {
+    const tops: number[] = [];
+    const counts = new Set<number>();
+    const durations = new Set<number>();
+    for (let i = 0; i < 200; i++) {
       const v = syntheticVideo(random);
-      expect(v.renditions.length).toBeGreaterThanOrEqual(4);
-      expect(v.renditions.length).toBeLessThanOrEqual(10);
+      const kbps = v.renditions.map((r) => r.bitrateBps / 1000);
+      expect(kbps.length).toBeGreaterThanOrEqual(3);
+      expect(kbps.length).toBeLessThanOrEqual(12);
       expect(v.segmentSizesBytes).toHaveLength(49);
-      for (let r = 1; r < v.renditions.length; r++) expect(v.renditions[r].bitrateBps).toBeGreaterThan(v.renditions[r - 1].bitrateBps);
+      expect(kbps[kbps.length - 1]).toBeGreaterThanOrEqual(999);
+      expect(kbps[kbps.length - 1]).toBeLessThanOrEqual(60_001);
+      expect(kbps[0]).toBeGreaterThanOrEqual(79);
+      for (let r = 1; r < kbps.length; r++) {
+        expect(kbps[r] / kbps[r - 1]).toBeGreaterThan(1.29);
+        expect(kbps[r] / kbps[r - 1]).toBeLessThan(2.51);
+      }
+      tops.push(kbps[kbps.length - 1]);
+      counts.add(kbps.length);
+      durations.add(v.segmentDurationS);
     }
+    expect(Math.min(...tops)).toBeLessThan(2000);
+    expect(Math.max(...tops)).toBeGreaterThan(30_000);
+    // 12 rungs need small steps and a high top (the bottom stays >= 0.1 Mbit/s): rare, but 10+ is common.
+    expect(Math.max(...counts)).toBeGreaterThanOrEqual(10);
+    expect(Math.min(...counts)).toBe(3);
+    expect([...durations].sort()).toEqual([2, 4, 6]);
+  });
+
+  it('scales a training trace to each random ladder, from below its lowest rung to above its top one, and the reward to its top rung', () => {
+    const random = new SeededRandom(9);
+    const base = [{ name: 'flat', timesS: Float64Array.from([0, 500]), mbps: Float64Array.from([2, 2]), shiftedByS: 0 }];
+    let below = 0;
+    let above = 0;
+    let generated = 0;
+    for (let i = 0; i < 200; i++) {
+      const { trace, video, rewardFactor } = syntheticEpisode(random, base);
+      const bottomMbps = video.renditions[0]!.bitrateBps / 1e6;
+      const topMbps = video.renditions[video.renditions.length - 1]!.bitrateBps / 1e6;
+      const meanMbps = traceMeanMbps(trace);
+      expect(meanMbps).toBeGreaterThanOrEqual(0.5 * bottomMbps * 0.999);
+      expect(meanMbps).toBeLessThanOrEqual(1.5 * topMbps * 1.001);
+      if (meanMbps < bottomMbps) below++;
+      if (meanMbps > topMbps) above++;
+      if (!trace.name.startsWith('flat')) generated++;
+      expect(rewardFactor).toBeCloseTo(4.3 / topMbps, 9);
+    }
+    expect(below).toBeGreaterThan(0);
+    expect(above).toBeGreaterThan(0);
+    // Some sessions run on generated LTE-like or congested Wi-Fi traces instead of training ones.
+    expect(generated).toBeGreaterThan(20);
+    expect(generated).toBeLessThan(120);
   });
 });

@@ -56,7 +56,8 @@ train dqn:
                          --modes <m,...> (simulators each session is played in: pensieve, realistic or
                          both; default pensieve), --resume (continue <out>'s run from the last epoch
                          it finished, exactly as if it had not stopped, with the run's own options;
-                         --rounds/--epochs may extend it). Writes round<r>-epoch<e>.f32.json after every
+                         --rounds/--epochs may extend it), --init <model.json> (start from a model's
+                         weights, native backend; a version 1 file is accepted as a warm start). Writes round<r>-epoch<e>.f32.json after every
                          epoch, best.* by the greedy score on all the training traces in every mode,
                          checkpoint.json and decisions-round<r>.bin (to resume from), and final.*
 

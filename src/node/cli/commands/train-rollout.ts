@@ -10,7 +10,8 @@ import { createProgressBar } from '../progress.js';
 import { createRolloutTrainer, type RolloutCheckpoint, type RolloutResume } from '../../train/rollout-trainer.js';
 import { type RolloutTrainOptions } from '../../train/rollout-options.js';
 import { decodeRolloutDecisions, encodeRolloutDecisions } from '../../train/decision-file.js';
-import { encodeModel } from '../../../learned/model.js';
+import { decodeModel, encodeModel, MODEL_FILE_VERSION } from '../../../learned/model.js';
+import type { QNetwork } from '../../../learned/network.js';
 import { withMeasuredEnvelope } from '../../train/envelope.js';
 import { HELP, modesOption } from './train-common.js';
 
@@ -21,6 +22,16 @@ interface RolloutRunCheckpoint {
   readonly epoch: number;
   readonly best: number;
   readonly decisionsFile: string;
+}
+
+/**
+ * `--init <model.json>`: the weights of a model file to start from. A version 1 file (absolute
+ * Mbit/s features) is accepted here only, as a warm start: three of its inputs now mean something else.
+ */
+function warmStart(path: string): QNetwork {
+  const file = JSON.parse(readFileSync(path, 'utf8')) as { version?: number };
+  if (file.version === 1) process.stderr.write(`--init: ${path} is a version 1 model; its weights are only a starting point for the version 2 features\n`);
+  return decodeModel({ ...file, version: MODEL_FILE_VERSION }).network;
 }
 
 /** `train dqn --method rollout`: see HELP. Writes round<r>-epoch<e> models, best.*.json (best held-in score) and final.*.json. */
@@ -44,6 +55,7 @@ export async function trainRollout(args: string[]): Promise<void> {
       backend: { type: 'string' },
       modes: { type: 'string' },
       resume: { type: 'boolean' },
+      init: { type: 'string' },
     },
     HELP,
   );
@@ -86,11 +98,13 @@ export async function trainRollout(args: string[]): Promise<void> {
     resume = { checkpoint: saved.trainer, decisions: decodeRolloutDecisions(readFileSync(join(out, saved.decisionsFile))) };
   }
   const runBackend = resume ? resume.checkpoint.options.backend : backend;
+  const init = values.init === undefined || resume ? undefined : warmStart(values.init);
+  if (init && runBackend !== 'native') throw new UsageError('--init: only with --backend native');
   // tfjs is loaded only for this backend (it is Node-only and heavy; nothing else imports it).
   const trainer =
     runBackend === 'tfjs'
       ? await (await import('../../train/tfjs/tfjs-network.js')).createTfjsRolloutTrainer({ traceSets, video }, rolloutOptions, 'tfjs', resume)
-      : createRolloutTrainer({ traceSets, video }, rolloutOptions, undefined, resume);
+      : createRolloutTrainer({ traceSets, video }, rolloutOptions, undefined, resume, init);
   // Every training trace in every mode trained in: a greedy pass over all of them costs seconds,
   // and 30 are too few to rank epochs.
   const evalSets = trainer.options.modes.flatMap((mode) => traceSets.map((set) => ({ set, mode })));
