@@ -50,6 +50,8 @@ export interface PlayerSessionOptions {
   readonly onPlayerError: (message: string, fatal: boolean) => void;
   /** A low-latency live stream: hls.js `lowLatencyMode` (its default, set explicitly), shaka `streaming.lowLatencyMode`. */
   readonly lowLatency?: boolean;
+  /** shaka, live: start this many seconds behind its seek range end (a negative `load` start time). */
+  readonly liveStartBehindEdgeS?: number;
 }
 
 export interface PlayerSession {
@@ -141,7 +143,7 @@ async function startShaka(o: PlayerSessionOptions): Promise<PlayerSession> {
     // Severity 2 is shaka.util.Error.Severity.CRITICAL.
     o.onPlayerError(`shaka error ${detail?.code ?? '?'} severity ${detail?.severity ?? '?'}`, detail?.severity === 2);
   });
-  await player.load(o.src);
+  await player.load(o.src, o.liveStartBehindEdgeS === undefined ? null : -o.liveStartBehindEdgeS);
   void o.video.play().catch(() => undefined);
   return { name: 'shaka-player', version: shaka.Player.version, destroy: () => player.destroy() };
 }

@@ -19,7 +19,11 @@ export interface PageConfig {
    */
   readonly hide?: { readonly atS: number; readonly forS: number };
   /** A live session: the page samples the playhead every second (wall clock, for the latency) and passes the target to abrkit's adapters. */
-  readonly live?: { readonly targetLatencyS: number };
+  readonly live?: {
+    readonly targetLatencyS: number;
+    /** shaka: start this many seconds behind its seek range end (`player.load(src, -s)`) rather than at it. */
+    readonly startBehindEdgeS?: number;
+  };
   /** abrkit policies: the adapters' `minSwitchUpIntervalMs` (absent: off). */
   readonly minSwitchUpIntervalMs?: number;
   /** abrkit policies: the adapters' `cmcd` option as JSON (absent: off). */

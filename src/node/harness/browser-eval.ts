@@ -53,8 +53,11 @@ export async function browserEval(options: {
   /** A generated stream's folder, or a user's stream from `openSource`. */
   mediaDir: string | PlayableSource;
   format?: StreamFormat;
-  /** Play live: `ll-hls` (the generated stream as LL-HLS, see ll-hls.ts) against a latency target (default 3 s). */
-  live?: { readonly mode: 'll-hls'; readonly targetLatencyS?: number | undefined } | undefined;
+  /**
+   * Play live against a latency target (default 3 s): `ll-hls` (the generated stream as LL-HLS, see
+   * ll-hls.ts) or `ll-dash` (the same parts as low-latency DASH, see ll-dash.ts; shaka only).
+   */
+  live?: { readonly mode: 'll-hls' | 'll-dash'; readonly targetLatencyS?: number | undefined } | undefined;
   onSession?: (run: BrowserRunResult) => void;
 }): Promise<BrowserEvalResult> {
   const harness = await BrowserHarness.start(options.mediaDir);
@@ -79,7 +82,7 @@ export async function browserEval(options: {
             ...(options.rttMs === undefined ? {} : { rttMs: options.rttMs }),
             ...(options.bufferGoalS === undefined ? {} : { bufferGoalS: options.bufferGoalS }),
             ...(options.minSwitchUpIntervalMs === undefined ? {} : { minSwitchUpIntervalMs: options.minSwitchUpIntervalMs }),
-            ...(options.live ? { llHls: options.live.targetLatencyS === undefined ? {} : { targetLatencyS: options.live.targetLatencyS } } : {}),
+            ...(options.live ? { [options.live.mode === 'll-dash' ? 'llDash' : 'llHls']: options.live.targetLatencyS === undefined ? {} : { targetLatencyS: options.live.targetLatencyS } } : {}),
           });
           runs.push(session);
           sessions.push({ player: options.player, policy, trace: trace.name, qoe: session.qoe, bitrateKbps: session.bitrateKbps, rebufferS: session.rebufferS, stalls: session.stalls, switches: session.switches, errors: session.errors, live: session.live && liveFigures(session.live) });

@@ -50,7 +50,13 @@ export interface BrowserRunOptions {
    * Serve the stream as LL-HLS (1 s parts, blocking reloads, preload hints; see ll-hls.ts), published in
    * real time, and measure the latency against `targetLatencyS` (default 3). A generated stream's folder only.
    */
-  readonly llHls?: { readonly initialSegments?: number; readonly windowSegments?: number; readonly targetLatencyS?: number };
+  readonly llHls?: LowLatencyOptions;
+  /**
+   * Serve the same parts as low-latency DASH (a dynamic MPD with availabilityTimeOffset,
+   * ServiceDescription and UTCTiming; the segment in production sent with chunked transfer encoding;
+   * see ll-dash.ts), on the same schedule, with the same latency figures. shaka only; not with `llHls`.
+   */
+  readonly llDash?: LowLatencyOptions;
   /** The adapters' `viewer` option, as JSON (abrkit policies only). */
   readonly viewer?: PageConfig['viewer'];
   /** Emulate a hidden tab from playhead `atS` for `forS` wall seconds (see `PageConfig.hide`). */
@@ -62,6 +68,13 @@ export interface BrowserRunOptions {
 }
 
 export type StreamFormat = 'hls' | 'dash' | 'hls-aes';
+
+/** A low-latency live session (LL-HLS or LL-DASH): what is out at the start, the window, the latency target. */
+export interface LowLatencyOptions {
+  readonly initialSegments?: number;
+  readonly windowSegments?: number;
+  readonly targetLatencyS?: number;
+}
 
 /** The manifest path for a format; a typed error when the stream has none. */
 export function manifestFor(stream: StreamInfo, format: StreamFormat): string {
@@ -94,7 +107,7 @@ export interface BrowserRunResult extends SessionMetrics {
   readonly requests: readonly RequestLogEntry[];
   readonly wallS: number;
   /** The page's own timeline (page clock ms): the hidden window, buffer samples, goal changes, segment arrivals. */
-  /** With `llHls`: latency behind the live edge (null when the page never played). */
+  /** With `llHls` or `llDash`: latency behind the live edge (null when the page never played). */
   readonly live: LiveSummary | null;
   readonly timeline: Pick<PageResult, 'hiddenMs' | 'bufferSamples' | 'viewerChanges' | 'segmentTimes' | 'stalls'>;
 }
@@ -147,17 +160,22 @@ export class BrowserHarness {
     const { stream } = this;
     requirePlayerBuild(options.player === 'hls' ? 'hls.js' : 'shaka-player');
     const durationS = Math.min(options.durationS ?? stream.durationS, stream.durationS);
-    const ll = options.llHls ? { ...LL_HLS_DEFAULTS, ...options.llHls } : null;
+    if (options.llHls && options.llDash) throw new AbrkitError('invalid-options', 'give llHls or llDash, not both');
+    if (options.llDash && options.player !== 'shaka') throw new AbrkitError('invalid-options', 'LL-DASH runs are for shaka (hls.js plays HLS only)');
+    const lowLatency = options.llHls ?? options.llDash;
+    const ll = lowLatency ? { ...LL_HLS_DEFAULTS, ...lowLatency } : null;
     let llStream: LlHlsStream | undefined;
     if (ll) {
-      if (this.#mediaDir === null) throw new AbrkitError('invalid-options', 'LL-HLS runs need a generated test stream, not --src');
+      if (this.#mediaDir === null) throw new AbrkitError('invalid-options', 'low-latency runs need a generated test stream, not --src');
       llStream = loadLlHlsStream(this.#mediaDir, { ...ll, segmentDurationS: stream.segmentDurationS });
     }
     const config: PageConfig = {
       player: options.player,
       policy: options.policy,
-      src: ll ? '/media/ll-hls/master.m3u8' : `/media/${manifestFor(stream, options.format ?? (options.player === 'hls' || !stream.dash ? 'hls' : 'dash'))}`,
-      ...(ll ? { live: { targetLatencyS: ll.targetLatencyS } } : {}),
+      src: ll ? (options.llDash ? '/media/ll-dash/manifest.mpd' : '/media/ll-hls/master.m3u8') : `/media/${manifestFor(stream, options.format ?? (options.player === 'hls' || !stream.dash ? 'hls' : 'dash'))}`,
+      // LL-DASH: shaka starts at its seek range end, which lags the newest part by about a part; a
+      // viewer joins at the target instead (the same for every policy). LL-HLS: the players' own start.
+      ...(ll ? { live: { targetLatencyS: ll.targetLatencyS, ...(options.llDash && llStream ? { startBehindEdgeS: Math.max(0, ll.targetLatencyS - llStream.timing.partDurationS) } : {}) } } : {}),
       segmentDurationS: stream.segmentDurationS,
       bufferGoalS: options.bufferGoalS ?? 30,
       // Live: stop before the publication ends (the edge then stands still and the latency falls to 0).
@@ -175,7 +193,7 @@ export class BrowserHarness {
     let sessionStartMs = startedMs;
     let result: PageResult;
     try {
-      this.#server.startSession({ trace: options.trace, ...(options.rttMs === undefined ? {} : { rttMs: options.rttMs }), faults: options.faults ?? [], ...(options.live ? { live: options.live } : {}), ...(llStream ? { llHls: llStream } : {}) });
+      this.#server.startSession({ trace: options.trace, ...(options.rttMs === undefined ? {} : { rttMs: options.rttMs }), faults: options.faults ?? [], ...(options.live ? { live: options.live } : {}), ...(llStream && ll ? { ...(options.llDash ? { llDash: llStream } : { llHls: llStream }), targetLatencyS: ll.targetLatencyS } : {}) });
       sessionStartMs = Date.now();
       await page.goto(`${this.#server.origin}/app/index.html?config=${encodeURIComponent(JSON.stringify(config))}`);
       const timeoutMs = (durationS + SESSION_SLACK_S) * 1000;

@@ -9,6 +9,7 @@ import type { Trace } from '../../sim/trace.js';
 import { isMediaPlaylist, livePlaylist, type LiveWindowOptions } from './live-playlist.js';
 import { folderStore, OriginUnreachable, type MediaStore } from './media-store.js';
 import { llHlsPlaylist, llHlsResource, partsNeeded, publishedParts, publishTimeS, type LlHlsStream } from './ll-hls.js';
+import { availabilityStartMs, LL_DASH_TIME_PATH, llDashMpd, llDashSegment } from './ll-dash.js';
 
 /** A fault injected into matching media-segment requests. */
 export interface FaultSpec {
@@ -47,6 +48,14 @@ export interface ShapingOptions {
    * they are published (at most `LL_HLS_MAX_BLOCK_S`).
    */
   readonly llHls?: LlHlsStream;
+  /**
+   * Serve this stream's parts as low-latency DASH under `/media/ll-dash/` (see ll-dash.ts), on the
+   * same publication schedule: the segment still being produced is sent with chunked transfer
+   * encoding, each part's bytes as it is published; the response ends when the segment is complete.
+   */
+  readonly llDash?: LlHlsStream;
+  /** The `--target-latency` the LL-DASH ServiceDescription carries (default 3 s). */
+  readonly targetLatencyS?: number;
 }
 
 export interface HarnessServer {
@@ -88,6 +97,8 @@ interface Transfer {
   offset: number;
   /** Stop sending at this byte (truncate / stall faults). */
   readonly limit: number;
+  /** A body still being produced: the bytes out so far (the transfer idles at it until more are). */
+  readonly available?: () => number;
   readonly entry: RequestLogEntry;
   readonly fault: FaultSpec['kind'] | null;
   stalledUntilMs: number;
@@ -129,7 +140,7 @@ export async function startHarnessServer(options: { mediaDir?: string; media?: M
 
   const timer = setInterval(() => {
     const now = Date.now();
-    const ready = [...active].filter((x) => x.stalledUntilMs <= now && x.offset < x.limit && !x.res.writableNeedDrain);
+    const ready = [...active].filter((x) => x.stalledUntilMs <= now && x.offset < sendable(x) && !x.res.writableNeedDrain);
     if (ready.length === 0) {
       carryBytes = 0;
       return;
@@ -142,14 +153,14 @@ export async function startHarnessServer(options: { mediaDir?: string; media?: M
       const share = Math.max(1, Math.floor(budget / pending.length));
       const next: Transfer[] = [];
       for (const transfer of pending) {
-        const n = Math.min(share, transfer.limit - transfer.offset, Math.floor(budget));
+        const n = Math.min(share, sendable(transfer) - transfer.offset, Math.floor(budget));
         if (n <= 0) continue;
         transfer.res.write(transfer.body.subarray(transfer.offset, transfer.offset + n));
         transfer.offset += n;
         transfer.entry.bytesSent = transfer.offset;
         budget -= n;
-        if (transfer.offset < transfer.limit) next.push(transfer);
-        else finish(transfer);
+        if (transfer.offset < sendable(transfer)) next.push(transfer);
+        else if (transfer.offset >= transfer.limit) finish(transfer);
       }
       // Nobody finished: everyone had a full share and what is left is less than a byte each.
       if (next.length === pending.length) break;
@@ -158,6 +169,11 @@ export async function startHarnessServer(options: { mediaDir?: string; media?: M
     carryBytes = Math.min(budget, 64 * 1024);
   }, TICK_MS);
   timer.unref();
+
+  /** Where a transfer may send up to now: its limit, or less while its body is still being produced. */
+  function sendable(transfer: Transfer): number {
+    return transfer.available ? Math.min(transfer.limit, transfer.available()) : transfer.limit;
+  }
 
   function finish(transfer: Transfer): void {
     active.delete(transfer);
@@ -207,9 +223,16 @@ export async function startHarnessServer(options: { mediaDir?: string; media?: M
     let body: Buffer | null = null;
     let originType: string | undefined;
     let upstreamFailed = false;
+    /** A segment still being produced: the bytes out at a moment (chunked transfer, no Content-Length). */
+    let available: (() => number) | undefined;
     const llHls = shaping?.llHls;
+    const llDash = shaping?.llDash;
     if (llHls && path.startsWith('/media/ll-hls/')) {
       body = await readLlHls(llHls, path.slice('/media/ll-hls/'.length), url.searchParams);
+    } else if (llDash && path.startsWith('/media/ll-dash/')) {
+      const read = await readLlDash(llDash, path.slice('/media/ll-dash/'.length), req.headers.range === undefined);
+      body = read?.body ?? null;
+      available = read?.available;
     } else {
       try {
         const resource = await store!.read(path.slice('/media/'.length) + url.search);
@@ -263,9 +286,12 @@ export async function startHarnessServer(options: { mediaDir?: string; media?: M
       res.writeHead(entry.status, { 'Content-Type': 'text/plain' }).end(faultKind === '5xx' ? 'injected fault' : upstreamFailed ? 'origin unreachable' : 'not found');
       return;
     }
+    // The harness clock (LL-DASH UTCTiming), as of the moment it is sent.
+    if (llDash && path === `/media/ll-dash/${LL_DASH_TIME_PATH}`) body = Buffer.from(new Date().toISOString());
     res.writeHead(entry.status, {
       'Content-Type': MIME[extname(path)] ?? originType ?? contentType(extname(path)),
-      'Content-Length': String(body.length),
+      // Without Content-Length, node sends the body with chunked transfer encoding.
+      ...(available ? {} : { 'Content-Length': String(body.length) }),
       'Accept-Ranges': 'bytes',
       ...(range ? { 'Content-Range': `bytes ${range.start}-${range.end}/${total}` } : {}),
       'Access-Control-Allow-Origin': '*',
@@ -275,6 +301,7 @@ export async function startHarnessServer(options: { mediaDir?: string; media?: M
       body,
       offset: 0,
       limit: faultKind === null ? body.length : Math.floor(body.length / 2),
+      ...(available ? { available } : {}),
       entry,
       fault: faultKind,
       stalledUntilMs: 0,
@@ -314,6 +341,41 @@ export async function startHarnessServer(options: { mediaDir?: string; media?: M
     await waitFor(resource.needsParts);
     if (shaping !== session || publishedParts(stream.timing, totalParts, elapsedS()) < resource.needsParts) return null;
     return resource.body();
+  }
+
+  /**
+   * An LL-DASH resource: the MPD, the clock, an init segment, or a media segment. A segment whose
+   * first part is not out yet waits for it (at most `LL_HLS_MAX_BLOCK_S`); one still being produced
+   * comes with `available`, the bytes of its parts published so far (`growing` false: whole, once out).
+   */
+  async function readLlDash(stream: LlHlsStream, relPath: string, growing: boolean): Promise<{ body: Buffer; available?: () => number } | null> {
+    const session = shaping;
+    const totalParts = stream.renditions.values().next().value?.parts.length ?? 0;
+    const elapsedS = (): number => (Date.now() - sessionStartMs) / 1000;
+    const published = (): number => publishedParts(stream.timing, totalParts, elapsedS());
+    if (relPath === 'manifest.mpd') {
+      const timeUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/media/ll-dash/${LL_DASH_TIME_PATH}`;
+      return { body: Buffer.from(llDashMpd(stream, { availabilityStartMs: availabilityStartMs(stream, sessionStartMs), targetLatencyS: session?.targetLatencyS ?? 3, timeUrl })) };
+    }
+    // Filled in when sent (the clock as of then).
+    if (relPath === LL_DASH_TIME_PATH) return { body: Buffer.alloc(0) };
+    const match = /^([^/]+)\/init\.mp4$/.exec(relPath);
+    if (match) {
+      const rendition = stream.renditions.get(match[1]!);
+      return rendition ? { body: rendition.init } : null;
+    }
+    const segment = llDashSegment(stream, relPath);
+    if (!segment) return null;
+    const lastPart = segment.firstPart + segment.partEnds.length;
+    // Timers may fire a millisecond early on Date.now()'s scale: wait again until the part is out.
+    const deadlineS = elapsedS() + LL_HLS_MAX_BLOCK_S;
+    for (let waitS = publishTimeS(stream.timing, growing ? segment.firstPart + 1 : lastPart) - elapsedS(); waitS > 0 && elapsedS() < deadlineS; waitS = publishTimeS(stream.timing, growing ? segment.firstPart + 1 : lastPart) - elapsedS()) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(waitS, deadlineS - elapsedS()) * 1000 + 1));
+    }
+    const out = published() - segment.firstPart;
+    if (shaping !== session || out < 1 || (!growing && out < segment.partEnds.length)) return null;
+    if (out >= segment.partEnds.length) return { body: segment.body };
+    return { body: segment.body, available: () => (shaping === session ? segment.partEnds[Math.min(segment.partEnds.length, published() - segment.firstPart) - 1] ?? 0 : segment.body.length) };
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -179,6 +179,7 @@ async function start(): Promise<void> {
     segmentDurationS: config.segmentDurationS,
     abrkit: config.policy === 'default' ? null : await adapterOptions(),
     lowLatency: config.live !== undefined,
+    ...(config.live?.startBehindEdgeS === undefined ? {} : { liveStartBehindEdgeS: config.live.startBehindEdgeS }),
     // Last one wins per position, so a segment replaced after an abort counts once.
     onSegment: (load) => {
       segments.set(load.index, { index: load.index, rungIndex: load.rungIndex, codec: load.codec, bytes: load.bytes });

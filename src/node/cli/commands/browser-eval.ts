@@ -40,6 +40,10 @@ to each trace, and measures from the <video> element. Traces are cut to the play
                          reloads, preload hints, published in real time (12 s out at the start)
                          over the same shaped link; adds latency behind the live edge (mean, p95,
                          share within 0.5 s of the target) to the table and JSON
+  --live ll-dash         shaka only: the same 1 s parts as low-latency DASH (dynamic MPD with
+                         availabilityTimeOffset, ServiceDescription, UTCTiming), the segment in
+                         production sent with chunked transfer encoding as its parts come out;
+                         shaka plays it in low-latency mode; the same latency figures
   --target-latency <s>   the live latency target (default 3)
   --json <file>          also write {summary, perTrace, sessions} as JSON (the shape of 'abrkit eval')`;
 
@@ -84,8 +88,10 @@ export async function run(args: string[]): Promise<void> {
   if (format !== undefined && format !== 'hls' && format !== 'dash' && format !== 'hls-aes') throw new UsageError(`--format must be hls, dash or hls-aes, got '${format}'`);
   if (format === 'dash' && player === 'hls') throw new UsageError('hls.js plays HLS only: --format hls or hls-aes');
   if ([values.media, values.stream, values.src].filter((v) => v !== undefined).length > 1) throw new UsageError('--src, --media and --stream each name the stream: give one');
-  if (values.live !== undefined && values.live !== 'll-hls') throw new UsageError(values.live === 'll-dash' ? '--live ll-dash is not built yet (see issue #15); --live ll-hls plays LL-HLS' : `--live must be ll-hls, got '${values.live}'`);
-  if (values.live !== undefined && (values.src !== undefined || format !== undefined)) throw new UsageError('--live plays the generated stream as LL-HLS: no --src or --format');
+  const live = values.live;
+  if (live !== undefined && live !== 'll-hls' && live !== 'll-dash') throw new UsageError(`--live must be ll-hls or ll-dash, got '${live}'`);
+  if (live === 'll-dash' && player === 'hls') throw new UsageError('--live ll-dash is DASH, which hls.js does not play: use --player shaka (or --live ll-hls for hls.js)');
+  if (live !== undefined && (values.src !== undefined || format !== undefined)) throw new UsageError(`--live plays the generated stream as ${live === 'll-dash' ? 'LL-DASH' : 'LL-HLS'}: no --src or --format`);
   const targetLatencyS = positive(values['target-latency'], 'target-latency');
   if (targetLatencyS !== undefined && values.live === undefined) throw new UsageError('--target-latency needs --live');
   const traces = loadTraces(requireOption(values.traces, 'traces', HELP));
@@ -101,7 +107,7 @@ export async function run(args: string[]): Promise<void> {
   } else {
     mediaDir = values.media ?? ensureTestStream(streamName, (line) => console.error(`browser-eval: ${line}`)).dir;
   }
-  const result = await browserEval({ player, policies, traces, durationS: durationOption, repeat, rttMs, bufferGoalS, minSwitchUpIntervalMs, mediaDir, ...(format ? { format } : {}), ...(values.live ? { live: { mode: 'll-hls' as const, targetLatencyS } } : {}) });
+  const result = await browserEval({ player, policies, traces, durationS: durationOption, repeat, rttMs, bufferGoalS, minSwitchUpIntervalMs, mediaDir, ...(format ? { format } : {}), ...(live ? { live: { mode: live, targetLatencyS } } : {}) });
   console.log(`\n${player}, ${traces.length} traces x ${repeat}, QoE_lin\n`);
   console.log(formatBrowserSummary(result));
   if (values.json) {
