@@ -125,6 +125,54 @@ describe('abrkit shaka AbrManager', () => {
     expect(manager.core.controller.prediction()).toBeNull();
   });
 
+  it('times the reads of a low-latency segment response: the idle waits between parts do not lower the estimate', async () => {
+    const clock = new ManualClock();
+    let filter: shaka.extern.RequestFilter | null = null;
+    const engine = { registerRequestFilter: (f: shaka.extern.RequestFilter) => (filter = f), unregisterRequestFilter: () => (filter = null) };
+    const player = Object.assign(new EventTarget(), { getNetworkingEngine: () => engine });
+    const manager = createAbrManager({ policy: 'live', clock, abandon: false, player, live: { targetLatencyS: 3 } });
+    manager.configure(abrConfig());
+    manager.setVariants(VARIANTS, false);
+    const appended: number[] = [];
+    const req = Object.assign(request(), { streamDataCallback: async (data: ArrayBuffer | ArrayBufferView) => void appended.push(data.byteLength) });
+    filter!(1 as shaka.net.NetworkingEngine.RequestType, req, videoContext(VARIANTS[1]!));
+    // A 4 s segment requested when its first part is out: 4 parts of 50 kB, each sent in 80 ms at
+    // 5 Mbit/s (10 reads of 5 kB), one per second; shaka's report of each part spans the idle second.
+    for (let p = 0; p < 4; p++) {
+      for (let r = 0; r < 10; r++) {
+        clock.advanceMs(r === 0 ? (p === 0 ? 40 : 920) : 8);
+        await req.streamDataCallback!(new ArrayBuffer(5_000));
+      }
+      manager.segmentDownloaded(p === 0 ? 112 : 1000, 50_000, true, req, videoContext(VARIANTS[1]!));
+    }
+    player.dispatchEvent(Object.assign(new Event('downloadcompleted'), { requestType: 1, request: req, context: videoContext(VARIANTS[1]!), response: { data: new ArrayBuffer(200_000), timeMs: 3112 } }));
+    expect(appended).toEqual(Array(40).fill(5_000)); // the player's own callback still gets every read
+    // The busy time: 9 timed reads of 5 kB in 72 ms per part = 5 Mbit/s, not 200 kB in 3.1 s (0.5 Mbit/s).
+    expect(manager.getBandwidthEstimate()).toBeCloseTo(5e6, -3);
+    manager.release();
+    expect(filter).toBeNull();
+  });
+
+  it('with the player given, overlapping requests of one type (low-latency prefetch) each make their own sample', () => {
+    const clock = new ManualClock();
+    const player = new EventTarget();
+    const manager = createAbrManager({ policy: 'rate', clock, abandon: false, player });
+    manager.configure(abrConfig());
+    manager.setVariants(VARIANTS, false);
+    const completed = (req: Request, bytes: number, timeMs: number) =>
+      player.dispatchEvent(Object.assign(new Event('downloadcompleted'), { requestType: 1, request: req, context: videoContext(VARIANTS[1]!), response: { data: new ArrayBuffer(bytes), timeMs } }));
+    const a = request('https://cdn.example/s1.m4s');
+    const b = request('https://cdn.example/s2.m4s');
+    clock.advanceMs(200);
+    manager.segmentDownloaded(200, 100_000, true, a, videoContext(VARIANTS[1]!));
+    manager.segmentDownloaded(200, 50_000, true, b, videoContext(VARIANTS[1]!));
+    manager.segmentDownloaded(200, 100_000, true, a, videoContext(VARIANTS[1]!));
+    expect(manager.core.controller.prediction()).toBeNull(); // neither has ended: b did not end a
+    completed(a, 200_000, 400); // 4 Mbit/s
+    completed(b, 100_000, 400); // 2 Mbit/s
+    expect(manager.getBandwidthEstimate()).toBeCloseTo(2 / (1 / 4 + 1 / 2) * 1e6, 0);
+  });
+
   it('reports each completed video request to onSegment, not init segments', () => {
     const clock = new ManualClock();
     const downloads: SegmentDownload[] = [];

@@ -16,6 +16,9 @@ import { registerShakaCmcd, type ShakaNetworking } from './cmcd-filter.js';
 import { lazyCmcdEvents, type LazyCmcdEvents } from '../cmcd-events-lazy.js';
 import { bufferAheadS, playingRung } from './media.js';
 import { isPlayable, meetsRestrictions, SHAKA_PARITY_DEFAULTS, shakaParityDefaults } from './config.js';
+import { timeSegmentReads, type ReadTimings } from './read-timing.js';
+import { busyMeasure } from '../../estimators/chunked.js';
+import type { LiveState } from '../../core/live.js';
 
 export { meetsRestrictions } from './config.js';
 
@@ -33,6 +36,11 @@ const FALLBACK_DEFAULT_ESTIMATE_BPS = 1e6;
 
 /** shaka's `NetworkingEngine.RequestType.SEGMENT`. */
 const SEGMENT_REQUEST_TYPE = 1;
+/**
+ * Requests kept in flight at most (shaka's low-latency mode prefetches 2 segments per stream; an
+ * aborted request never completes, so the oldest beyond this are dropped without a sample).
+ */
+const MAX_IN_FLIGHT = 8;
 
 /** What the manager listens to on a shaka Player it is given (its `downloadcompleted` events). */
 export interface ShakaPlayerEvents {
@@ -46,12 +54,22 @@ export interface ShakaAbrOptions extends AdapterOptions {
    * event (the response's full size and time), before the next choice; without it, the sample
    * completes only once the next request of its type is under way, so decisions see it one segment late.
    */
-  readonly player?: ShakaPlayerEvents & Partial<ShakaConfigurable> & Partial<ShakaNetworking> & Partial<ShakaLiveStats>;
+  readonly player?: ShakaPlayerEvents & Partial<ShakaConfigurable> & Partial<ShakaNetworking> & Partial<ShakaLiveStats> & Partial<ShakaLiveSync>;
+}
+
+/**
+ * What the manager configures with `live` once a policy sets the playback rate: shaka's live sync
+ * tolerance (see `#applyPlaybackRate`).
+ */
+interface ShakaLiveSync {
+  configure(config: { streaming: { liveSync: { targetLatencyTolerance: number } } }): unknown;
 }
 
 /** What the manager reads of the live latency with `live`: shaka's own `liveLatency` stat (seconds behind its live edge). */
 interface ShakaLiveStats {
   getStats(): { readonly liveLatency?: number };
+  /** For low-latency DASH's availabilityTimeOffset (shaka sets it on the timeline in low-latency mode only). */
+  getManifest(): { readonly presentationTimeline: { getAvailabilityTimeOffset(): number; getMaxSegmentDuration(): number } } | null;
 }
 
 /** The fields of shaka's `downloadcompleted` event the manager reads. */
@@ -65,6 +83,8 @@ interface DownloadCompletedEvent {
 /** Bytes and time of one request so far, summed over the chunks shaka reports. */
 interface RequestAggregate {
   readonly request: Request | undefined;
+  /** The key in the in-flight map (the request, or a stand-in for a report without one). */
+  readonly key: object;
   readonly startMs: number;
   bytes: number;
   durationMs: number;
@@ -80,8 +100,11 @@ interface RequestAggregate {
  *
  * shaka calls `segmentDownloaded` once per chunk of a streamed response (each carrying that chunk's
  * bytes and time since the previous report), not once per segment. The manager sums the chunks of a
- * request into one sample, which it completes when the next request of the same content type starts
- * (shaka gives no end-of-response signal) or when shaka stops the manager. While a video segment is in
+ * request into one sample, which it completes at the player's `downloadcompleted` (given `player`;
+ * requests of one type may then overlap, as shaka's low-latency prefetch makes them), else when the
+ * next request of the same content type starts, or when shaka stops the manager. In low-latency mode
+ * each read of a segment response is timed (read-timing.ts), so the sample carries `chunks`: the
+ * bursts of a segment sent while it was produced, without the idle waits between them. While a video segment is in
  * flight, each chunk also runs the core's emergency abandonment rule; a switch-down is handed to shaka,
  * whose streaming engine aborts the request in flight when the new stream is quicker to fetch.
  */
@@ -98,11 +121,14 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
   #config: AbrConfiguration | null = null;
   #enabled = false;
   #playbackRate = 1;
+  /** shaka's live sync was configured out of the way of the policy's rate (`#applyPlaybackRate`). */
+  #liveSyncHandedOver = false;
   #media: HTMLMediaElement | null = null;
   #segmentDurationS = UNKNOWN_SEGMENT_DURATION_S;
   #lastRungIndex: number | null = null;
   #segmentIndex = 0;
-  #inFlight = new Map<string, RequestAggregate>();
+  #inFlight = new Map<object, RequestAggregate>();
+  readonly #reads: ReadTimings;
   /** Requests shaka's `downloadcompleted` said were served from its cache. */
   #fromCache = new WeakSet<Request>();
   #limits: PlayerLimits;
@@ -138,6 +164,7 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
             this.#core.clock,
           )
         : null;
+    this.#reads = timeSegmentReads(player, this.#core.clock);
     const cmcd = resolveCmcdOptions(options.cmcd);
     const requestMode = cmcd !== null && cmcd.requests !== false;
     if (requestMode && !player?.getNetworkingEngine) throw invalidOptions('shaka adapter', 'the cmcd option needs the shaka Player as `player` (a request filter on its networking engine)');
@@ -179,6 +206,7 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
     this.#options.player?.removeEventListener('downloadcompleted', this.#onDownloadCompleted);
     this.#viewer?.destroy();
     this.#unregisterCmcd();
+    this.#reads.release();
     this.#cmcdEvents?.destroy();
     this.stop();
     this.#core.controller.reset();
@@ -246,15 +274,17 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
     if (request && this.#completed.has(request)) return;
     const contentType = context?.stream?.type ?? 'unknown';
     const nowMs = this.#core.clock.nowMs();
-    let aggregate = this.#inFlight.get(contentType);
-    if (aggregate && (request === undefined || aggregate.request !== request)) {
-      this.#complete(aggregate);
-      aggregate = undefined;
-      if (allowSwitch) this.#suggest();
+    let aggregate = request ? this.#inFlight.get(request) : undefined;
+    if (!aggregate && !this.#options.player) {
+      // No end-of-response signal: the previous request of this type ended when this one started.
+      const previous = [...this.#inFlight.values()].filter((a) => a.contentType === contentType);
+      for (const other of previous) this.#complete(other);
+      if (previous.length > 0 && allowSwitch) this.#suggest();
     }
     if (!aggregate) {
       aggregate = this.#newAggregate(request, context, nowMs - deltaTimeMs);
-      this.#inFlight.set(contentType, aggregate);
+      this.#inFlight.set(aggregate.key, aggregate);
+      if (this.#inFlight.size > MAX_IN_FLIGHT) this.#inFlight.delete(this.#inFlight.keys().next().value!);
       // The previous request was completed by downloadcompleted: choose now, as shaka expects.
       if (this.#choicePending && allowSwitch) {
         this.#choicePending = false;
@@ -281,6 +311,7 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
     const variantIndex = this.#variants.findIndex((v) => v.video === context?.stream || v.audio === context?.stream);
     return {
       request,
+      key: request ?? {},
       startMs,
       bytes: 0,
       durationMs: 0,
@@ -303,9 +334,7 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
     const bytes = response?.data?.byteLength ?? 0;
     const timeMs = response?.timeMs ?? 0;
     if (!(bytes > 0 && timeMs > 0)) return;
-    const contentType = context?.stream?.type ?? 'unknown';
-    const inFlight = this.#inFlight.get(contentType);
-    const aggregate = inFlight?.request === request ? inFlight : this.#newAggregate(request, context, this.#core.clock.nowMs() - timeMs);
+    const aggregate = this.#inFlight.get(request) ?? this.#newAggregate(request, context, this.#core.clock.nowMs() - timeMs);
     aggregate.bytes = Math.max(aggregate.bytes, bytes);
     aggregate.durationMs = Math.max(aggregate.durationMs, timeMs);
     this.#completed.add(request);
@@ -316,8 +345,9 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
   };
 
   #complete(aggregate: RequestAggregate): void {
-    if (this.#inFlight.get(aggregate.contentType) === aggregate) this.#inFlight.delete(aggregate.contentType);
+    if (this.#inFlight.get(aggregate.key) === aggregate) this.#inFlight.delete(aggregate.key);
     if (aggregate.durationMs <= 0 || aggregate.bytes <= 0) return;
+    const chunks = aggregate.request ? this.#reads.chunks(aggregate.request) : undefined;
     const sample: DownloadSample = {
       bytes: aggregate.bytes,
       durationMs: aggregate.durationMs,
@@ -325,6 +355,7 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
       startMs: aggregate.startMs,
       endMs: aggregate.startMs + aggregate.durationMs,
       ...(aggregate.rungIndex !== undefined ? { rungIndex: aggregate.rungIndex } : {}),
+      ...(chunks ? { chunks } : {}),
     };
     const fromCache = aggregate.request !== undefined && this.#fromCache.has(aggregate.request);
     // Only video (or muxed) segments measure the link: a separate audio track's segments are a few
@@ -392,7 +423,7 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
       rungIndex: rung,
       bytesLoaded: aggregate.bytes,
       bytesTotal: Math.max(expectedBytes, aggregate.bytes + 1),
-      elapsedMs: aggregate.durationMs,
+      elapsedMs: this.#abandonElapsedMs(aggregate),
       ttfbMs: Math.min(aggregate.ttfbMs, aggregate.durationMs),
       bufferS,
       minRungIndex: bounds.min,
@@ -403,6 +434,20 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
     this.#complete(aggregate);
     this.#lastRungIndex = target;
     this.#switch(this.#variants[this.#mapping.playerIndexOf[target] ?? 0]!, false);
+  }
+
+  /**
+   * The time the rule judges a download by: since the request, or, for a response timed in bursts
+   * (a segment sent while it is produced), the time to first byte plus the time the bytes so far would
+   * have taken at the rate they flowed, so that waiting for the encoder does not look like a slow link.
+   */
+  #abandonElapsedMs(aggregate: RequestAggregate): number {
+    const chunks = aggregate.request ? this.#reads.chunks(aggregate.request) : undefined;
+    if (!chunks) return aggregate.durationMs;
+    const busy = busyMeasure({ bytes: aggregate.bytes, durationMs: aggregate.durationMs, ttfbMs: aggregate.ttfbMs, startMs: aggregate.startMs, endMs: aggregate.startMs + aggregate.durationMs, chunks });
+    if (!busy.measured) return aggregate.durationMs;
+    const ttfbMs = Math.min(aggregate.ttfbMs, aggregate.durationMs);
+    return Math.min(aggregate.durationMs, ttfbMs + (aggregate.bytes * busy.activeMs) / busy.bytes);
   }
 
   #decide(): number {
@@ -425,12 +470,40 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
       lastRungIndex: this.#lastRungIndex,
       playbackRate: this.#playbackRate,
       isLive,
-      ...(liveOptions ? { live: { latencyS: this.#liveLatencyS(), targetLatencyS: liveOptions.targetLatencyS } } : {}),
+      ...(liveOptions ? { live: this.#liveState(liveOptions.targetLatencyS) } : {}),
       minRungIndex: bounds.min,
       maxRungIndex: Math.max(bounds.min, Math.min(bounds.max, capped)),
     });
-    if (liveOptions) applyPlaybackRate(media, decision.playbackRate);
+    if (liveOptions) this.#applyPlaybackRate(media, decision.playbackRate);
     return this.#nearestAllowed(decision.rungIndex);
+  }
+
+  /**
+   * A policy's rate, applied so that shaka's own live sync leaves it alone. shaka follows an MPD's
+   * ServiceDescription (Latency target, PlaybackRate) even with `streaming.liveSync.enabled` false:
+   * on every timeupdate it sets its own catch-up rate when its latency reading (behind its seek range
+   * end, which already lags the edge by the presentation delay) is outside target +- tolerance, and
+   * resets the element to `defaultPlaybackRate` inside it. So the policy's rate becomes the default
+   * rate too, and the tolerance unbounded (shaka's sync then never acts); without a player to
+   * configure, only the rate is set.
+   */
+  #applyPlaybackRate(media: HTMLMediaElement | null, rate: number | undefined): void {
+    if (media === null || rate === undefined) return;
+    if (!this.#liveSyncHandedOver) {
+      this.#liveSyncHandedOver = true;
+      this.#options.player?.configure?.({ streaming: { liveSync: { targetLatencyTolerance: Infinity } } });
+    }
+    if (Math.abs(media.defaultPlaybackRate - rate) >= 0.001) media.defaultPlaybackRate = rate;
+    applyPlaybackRate(media, rate);
+  }
+
+  /** The latency, the target and, on low-latency DASH, the part duration (the segment's less its availabilityTimeOffset). */
+  #liveState(targetLatencyS: number): LiveState {
+    const latencyS = this.#liveLatencyS();
+    const timeline = this.#options.player?.getManifest?.()?.presentationTimeline;
+    const offsetS = timeline?.getAvailabilityTimeOffset() ?? 0;
+    const partDurationS = offsetS > 0 && timeline ? timeline.getMaxSegmentDuration() - offsetS : 0;
+    return partDurationS > 0 ? { latencyS, targetLatencyS, partDurationS } : { latencyS, targetLatencyS };
   }
 
   /** shaka's `liveLatency` stat once playing, NaN before (which the controller drops as unknown). */
