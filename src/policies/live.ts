@@ -29,7 +29,12 @@ export interface LivePolicyOptions {
   readonly panicBufferS: number;
   /** Buffer below which the rate drops below 1 (and never rises above it). */
   readonly slowDownBufferS: number;
-  /** Switch up only with this much buffered. */
+  /**
+   * Switch up only with this much buffered; when the part duration is known, at most the target
+   * latency less a part (a player at the target holds about that between parts: its buffer tops out
+   * near the latency and falls by a part before the next one is out, so a higher bar held it on its
+   * rung for good: shaka on the harness's LL-DASH, 3 s target, 1 s parts).
+   */
   readonly upSwitchMinBufferS: number;
   /** Rate change per second of latency error (0.05: one second off asks for the full 5%). */
   readonly rateGainPerS: number;
@@ -105,9 +110,10 @@ export function createLivePolicy(options: Partial<LivePolicyOptions> = {}): AbrP
       let rungIndex = highestRungAtMost(ladder, budgetBps, minRungIndex, maxRungIndex);
       let detail = `share ${share.toFixed(2)} of the estimate`;
       if (lastRungIndex !== null && rungIndex > lastRungIndex) {
-        if (bufferS < o.upSwitchMinBufferS) {
+        const upBufferS = live?.partDurationS === undefined ? o.upSwitchMinBufferS : Math.min(o.upSwitchMinBufferS, Math.max(0, live.targetLatencyS - live.partDurationS));
+        if (bufferS < upBufferS) {
           rungIndex = Math.max(minRungIndex, Math.min(lastRungIndex, maxRungIndex));
-          detail = `held: buffer ${bufferS.toFixed(2)} s below ${o.upSwitchMinBufferS} s for a switch up`;
+          detail = `held: buffer ${bufferS.toFixed(2)} s below ${upBufferS.toFixed(2)} s for a switch up`;
         } else {
           rungIndex = lastRungIndex + 1;
           detail += ', one rung up at a time';

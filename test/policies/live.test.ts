@@ -50,6 +50,14 @@ describe('live policy', () => {
     expect(policy.decide(context({ bufferS: 2.6, lastRungIndex: 1, throughputBps: 10e6 })).rungIndex).toBe(2);
   });
 
+  it('with the part duration known, switches up with the target less a part buffered (the most a player at the target holds between parts)', () => {
+    const live = (partDurationS: number) => ({ latencyS: 3, targetLatencyS: 3, partDurationS });
+    // 3 s target, 1 s parts: 2 s is enough; 0.5 s parts (the simulator's): the 2.5 s default stands.
+    expect(policy.decide(context({ bufferS: 2.1, lastRungIndex: 1, throughputBps: 10e6, live: live(1) })).rungIndex).toBe(2);
+    expect(policy.decide(context({ bufferS: 1.9, lastRungIndex: 1, throughputBps: 10e6, live: live(1) })).rungIndex).toBe(1);
+    expect(policy.decide(context({ bufferS: 2.4, lastRungIndex: 1, throughputBps: 10e6, live: live(0.5) })).rungIndex).toBe(1);
+  });
+
   it('leaves the rate alone without a measured latency', () => {
     const d = policy.decide(context({ live: undefined, isLive: false }));
     expect('playbackRate' in d).toBe(false);
