@@ -151,36 +151,61 @@ async function startShaka(o: PlayerSessionOptions): Promise<PlayerSession> {
 export interface StallHandlers {
   /** The first `playing`: playback started. */
   onStartup(): void;
-  /** `waiting` after startup (not at the end): a stall began at playhead `atS`. */
+  /** `waiting` after startup (not at the end), or the rate held at 0: a stall began at playhead `atS`. */
   onStallStart(atS: number): void;
-  /** `playing` again after a stall. */
+  /** `playing` again, or the rate back above 0, after a stall. */
   onStallEnd(): void;
 }
 
-/** Startup and stalls from the element's events; returns a function that stops listening. */
+/**
+ * Startup and stalls from the element's events; returns a function that stops listening.
+ *
+ * shaka with a `rebufferingGoal` (the harness sets 2 s) buffers by setting the element's
+ * `playbackRate` to 0 once less than ~0.5 s is ahead, before the element runs dry: the element
+ * then never fires `waiting`, and the frozen playhead looked like playback. A rate of 0 while not
+ * paused counts as a stall too, until the rate is back.
+ */
 export function watchStalls(video: HTMLVideoElement, handlers: StallHandlers): () => void {
   let started = false;
   let stalled = false;
-  const onPlaying = () => {
-    if (!started) {
-      started = true;
-      handlers.onStartup();
-    }
-    if (stalled) {
-      stalled = false;
-      handlers.onStallEnd();
-    }
-  };
-  const onWaiting = () => {
+  const start = () => {
     if (!started || stalled || video.ended) return;
     stalled = true;
     handlers.onStallStart(video.currentTime);
   };
+  const end = () => {
+    if (!stalled) return;
+    stalled = false;
+    handlers.onStallEnd();
+  };
+  // Startup is the first moment the playhead can move: `playing` at a rate above 0 (shaka may fire
+  // `playing` while it still holds the rate at 0), or the rate rising above 0 after `playing`.
+  let playing = false;
+  const begin = () => {
+    if (started || !playing || video.playbackRate <= 0) return;
+    started = true;
+    handlers.onStartup();
+  };
+  const onPlaying = () => {
+    playing = true;
+    begin();
+    if (video.playbackRate > 0) end();
+  };
+  const onRateChange = () => {
+    if (video.playbackRate === 0 && !video.paused) start();
+    // HAVE_FUTURE_DATA: the element can play on; without it a `playing` event will end the stall.
+    else if (video.playbackRate > 0 && video.readyState >= 3) {
+      begin();
+      end();
+    }
+  };
   video.addEventListener('playing', onPlaying);
-  video.addEventListener('waiting', onWaiting);
+  video.addEventListener('waiting', start);
+  video.addEventListener('ratechange', onRateChange);
   return () => {
     video.removeEventListener('playing', onPlaying);
-    video.removeEventListener('waiting', onWaiting);
+    video.removeEventListener('waiting', start);
+    video.removeEventListener('ratechange', onRateChange);
   };
 }
 

@@ -17,7 +17,7 @@ export interface LiveSummary {
   readonly targetLatencyS: number;
   /** Share of samples within `AT_TARGET_TOLERANCE_S` of the target. */
   readonly atTargetShare: number;
-  /** Share of samples played at a rate other than 1 (catching up or slowing down). */
+  /** Share of samples played at a rate other than 1 and 0 (catching up or slowing down; 0 is shaka buffering). */
   readonly catchUpShare: number;
   /** The per-second latencies, seconds. */
   readonly latenciesS: readonly number[];
@@ -37,7 +37,8 @@ export function summarizeLatency(samples: readonly LiveSample[], edgeS: (wallMs:
     latencyP95S: sorted[Math.min(sorted.length - 1, Math.ceil(0.95 * sorted.length) - 1)]!,
     targetLatencyS,
     atTargetShare: latenciesS.filter((x) => Math.abs(x - targetLatencyS) <= AT_TARGET_TOLERANCE_S).length / latenciesS.length,
-    catchUpShare: samples.filter((s) => s.rate !== 1).length / samples.length,
+    // Rate 0 is shaka buffering (a stall), not a catch-up.
+    catchUpShare: samples.filter((s) => s.rate !== 1 && s.rate > 0).length / samples.length,
     latenciesS,
   };
 }
