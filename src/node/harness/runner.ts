@@ -218,11 +218,13 @@ export class BrowserHarness {
   }
 }
 
-/** Latency against the LL-HLS publication schedule (parts out at each sample's wall time). */
+/** Latency against the publication schedule (parts out at each sample's wall time), while parts are still being published. */
 function liveSummary(stream: LlHlsStream, page: PageResult, sessionStartMs: number, targetLatencyS: number): LiveSummary | null {
   const totalParts = stream.renditions.values().next().value?.parts.length ?? 0;
   const edgeS = (wallMs: number): number => publishedParts(stream.timing, totalParts, (wallMs - sessionStartMs) / 1000) * stream.timing.partDurationS;
-  return summarizeLatency(page.liveSamples, edgeS, targetLatencyS);
+  // Once the last part is out the edge stands still and the latency falls 1 s a second: not live any more.
+  const live = page.liveSamples.filter((s) => publishedParts(stream.timing, totalParts, (s.wallMs - sessionStartMs) / 1000) < totalParts);
+  return summarizeLatency(live, edgeS, targetLatencyS);
 }
 
 /** A media segment request (not a manifest, playlist, key or init segment), by its path. */
