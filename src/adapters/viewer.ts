@@ -7,7 +7,7 @@
  */
 import type { Clock } from '../core/clock.js';
 import { invalidOptions } from '../core/errors.js';
-import { createViewerBufferRule, type ViewerBufferDecision, type ViewerBufferOptions, type ViewerBufferRule, type ViewerState } from '../policies/viewer-buffer.js';
+import { createHeadroomHold, createViewerBufferRule, type ViewerBufferDecision, type ViewerBufferOptions, type ViewerBufferRule, type ViewerState } from '../policies/viewer-buffer.js';
 
 export interface ViewerOptions extends Partial<ViewerBufferOptions> {
   /** No input (pointer, key, touch, wheel) for this long while playing counts as idle, ms; 0 (default): never idle. */
@@ -93,6 +93,7 @@ export class ViewerWatcher {
   #started = false;
   #seeks = 0;
   #hides = 0;
+  #headroom = createHeadroomHold();
   #lastInputMs: number;
   #idleTimer: ReturnType<typeof setTimeout> | null = null;
 
@@ -128,7 +129,7 @@ export class ViewerWatcher {
     const viewer = this.state();
     if (this.#media === null) return this.#last;
     const baseGoalS = this.#target.baseGoalS();
-    const headroom = this.#target.headroom();
+    const headroom = this.#headroom(viewer, this.#target.headroom());
     const decision = this.#rule({ viewer, baseGoalS, segmentDurationS: this.#target.segmentDurationS(), ...(headroom === undefined ? {} : { headroom }) });
     const last = this.#last;
     // Set before the target is touched: replacing asks the adapter for a decision, which calls update() again.
@@ -173,6 +174,7 @@ export class ViewerWatcher {
 
   /** A new source: the session's counts start again. */
   reset(): void {
+    this.#headroom = createHeadroomHold();
     this.#pauses = 0;
     this.#seeks = 0;
     this.#hides = 0;

@@ -10,6 +10,7 @@ import type { AbandonRule } from '../core/abandon.js';
 import type { ManualClock } from '../core/clock.js';
 import type { QoeModel } from '../qoe/models.js';
 import type { ViewerBufferInput, ViewerBufferRule, ViewerState } from '../policies/viewer-buffer.js';
+import { createHeadroomHold } from '../policies/viewer-buffer.js';
 import type { ViewerScript } from './viewers.js';
 import { chunkQoe } from '../qoe/models.js';
 import { Link } from './link.js';
@@ -96,9 +97,12 @@ export function runViewerSession(trace: Trace, video: SimVideo, controller: AbrC
   });
 
   const topBitrateBps = renditions[renditions.length - 1]!.bitrateBps;
+  const holdHeadroom = createHeadroomHold();
   const ruleInput = (): ViewerBufferInput => {
     const predictedBps = controller.prediction()?.throughputBps;
-    return { viewer: viewerAt(tS), baseGoalS: o.bufferGoalS, segmentDurationS: segS, ...(predictedBps === undefined ? {} : { headroom: predictedBps / topBitrateBps }) };
+    const viewerState = viewerAt(tS);
+    const headroom = holdHeadroom(viewerState, predictedBps === undefined ? undefined : predictedBps / topBitrateBps);
+    return { viewer: viewerState, baseGoalS: o.bufferGoalS, segmentDurationS: segS, ...(headroom === undefined ? {} : { headroom }) };
   };
 
   const markPlayStart = (): void => {

@@ -116,6 +116,22 @@ describe('viewer watcher', () => {
     watcher.destroy();
   });
 
+  it('stays lowered while hidden when the headroom read from lowest-rung samples drops below the gate', () => {
+    const page = new FakeTarget();
+    const config = { maxBufferLength: 30, maxMaxBufferLength: 600 };
+    let headroom = 3;
+    const watcher = new ViewerWatcher({ ...NO_ENGAGEMENT, hiddenLowestRung: true }, hlsViewerTarget(config, hooks({ headroom: () => headroom })), new ManualClock(), page);
+    watcher.attach(page);
+    page.set('hidden');
+    expect(watcher.decision).toMatchObject({ bufferGoalS: 8, lowestRung: true });
+    headroom = 1.2;
+    expect(watcher.update()).toMatchObject({ bufferGoalS: 8, lowestRung: true, reason: { kind: 'hidden' } });
+    page.set('visible');
+    expect(watcher.decision?.reason.kind).toBe('link-bound');
+    expect(config.maxBufferLength).toBe(30);
+    watcher.destroy();
+  });
+
   it('counts idle after idleTimeoutMs without input while playing', async () => {
     const page = new FakeTarget();
     const config = { maxBufferLength: 30, maxMaxBufferLength: 600 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createViewerBufferRule, VIEWER_BUFFER_DEFAULTS, type ViewerState } from '../../src/policies/viewer-buffer.js';
+import { createHeadroomHold, createViewerBufferRule, VIEWER_BUFFER_DEFAULTS, type ViewerState } from '../../src/policies/viewer-buffer.js';
 import { DEFAULT_ENGAGEMENT_MODEL, exitProbability, likelyWatchHorizonS, parseEngagementModel } from '../../src/policies/engagement.js';
 import { AbrkitError } from '../../src/core/errors.js';
 
@@ -47,6 +47,16 @@ describe('viewer buffer rule', () => {
     expect(createViewerBufferRule({ hiddenGoalS: 10, minHeadroom: 0 })(input({ visible: false }, null)).bufferGoalS).toBe(10);
     expect(() => createViewerBufferRule({ minHeadroom: -1 })).toThrow(/minHeadroom/);
     expect(() => createViewerBufferRule({ minHeadroom: Number.NaN })).toThrow(AbrkitError);
+  });
+
+  it('holds the headroom measured while watching for as long as the viewer is away', () => {
+    const hold = createHeadroomHold();
+    expect(hold({ ...watching }, undefined)).toBeUndefined();
+    expect(hold({ ...watching }, 3)).toBe(3);
+    // Hidden: lowest-rung samples read low on the same link; the gate keeps the watching value.
+    expect(hold({ ...watching, visible: false }, 1.2)).toBe(3);
+    expect(hold({ ...watching, paused: true }, 0.8)).toBe(3);
+    expect(hold({ ...watching }, 2.5)).toBe(2.5);
   });
 
   it('rejects bad options with a typed error', () => {
