@@ -58,7 +58,8 @@ globalThis.runSession = async (rungs, decisions, gapMs, warmUp) => {
 };
 globalThis.runBench = (rungs, decisions) => {
   const errors = [];
-  const policy = createDqnPolicy({ model: DEFAULT_DQN_MODEL, onError: (e) => errors.push(e.message) });
+  // Its own warm-up loop below, in one task: the policy's scheduled one would leave the fallback deciding.
+  const policy = createDqnPolicy({ model: DEFAULT_DQN_MODEL, warmUpDecisions: 0, onError: (e) => errors.push(e.message) });
   const next = contexts(rungs, 1, 48);
   const times = [];
   for (let i = 0; i < decisions + WARMUP; i++) {

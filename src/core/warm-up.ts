@@ -26,7 +26,7 @@ export interface WarmUpTarget {
   readonly estimator?: ThroughputEstimator;
 }
 
-/** Synthetic decisions: ladders of 3, 6 and 10 rungs in turn, varied buffers and links. Deterministic. */
+/** Synthetic decisions: ladders of 3, 6 and 10 rungs in turn, varied buffers and links, some near the end of the stream. Deterministic. */
 export function* warmUpDecisions(count: number): Generator<{ readonly sample: DownloadSample; readonly context: DecisionContext }> {
   // Ladders and samples in the shapes the controller hands policies, so the code compiled here stays valid.
   const ladders = [3, 6, 10].map((rungs) =>
@@ -50,7 +50,9 @@ export function* warmUpDecisions(count: number): Generator<{ readonly sample: Do
       context: {
         ladder,
         segmentIndex: i,
-        segmentsRemaining: count - i + 5,
+        // Every seventh near the end of the stream: RobustMPC's horizon shrinks there, a path the
+        // JIT otherwise first meets in playback's last decisions (the slowest ones, at 1-2 ms).
+        segmentsRemaining: i % 7 === 6 ? 1 + (i % 4) : count - i + 5,
         isLive: false,
         bufferS: (i * 3.7) % 30,
         playbackRate: 1,

@@ -41,6 +41,12 @@ describe('warmUp', () => {
     await expect(warmUp(failing, { decisions: 0, perTask: 10, schedule: () => { throw new Error('not scheduled'); } })).resolves.toBeUndefined();
   });
 
+  it('reaches the end-of-stream paths (a shrinking planning horizon) as well as mid-stream ones', () => {
+    const remaining = [...warmUpDecisions(30)].map(({ context }) => context.segmentsRemaining!);
+    expect(remaining.some((r) => r < 5)).toBe(true);
+    expect(remaining.some((r) => r >= 5)).toBe(true);
+  });
+
   it('every synthetic context is one a built-in policy accepts', () => {
     for (const name of ['rate', 'bba', 'bola', 'robustmpc'] as const) {
       const { policy } = createNamedPolicy(name);

@@ -21,7 +21,7 @@ function model(): DqnModel {
 describe('createDqnPolicy', () => {
   it('decides with a good model and reports nothing', () => {
     const errors: DqnFallbackError[] = [];
-    const policy = createDqnPolicy({ model: encodeModel(model(), 'f16'), onError: (e) => errors.push(e) });
+    const policy = createDqnPolicy({ model: encodeModel(model(), 'f16'), warmUpDecisions: 0, onError: (e) => errors.push(e) });
     expect(policy.status()).toBe('ready');
     for (let s = 1; s < 10; s++) {
       const d = policy.decide(context(s, 2));
@@ -32,12 +32,15 @@ describe('createDqnPolicy', () => {
     expect(errors).toEqual([]);
   });
 
-  it('warms up on a throwaway network before ready resolves, a few decisions per task, without changing what it decides', async () => {
+  it('warms up on a throwaway network before ready resolves, a few decisions per task, the fallback deciding meanwhile, without changing what it decides', async () => {
     const steps: (() => void)[] = [];
     const warmed = createDqnPolicy({ model: model(), warmUpDecisions: 25, schedule: (step) => steps.push(step) });
     const cold = createDqnPolicy({ model: model(), warmUpDecisions: 0 });
+    const mpc = createRobustMpcPolicy({ qoe: 'lin' });
     let readyValue: boolean | null = null;
     void warmed.ready.then((v) => (readyValue = v));
+    expect(warmed.status()).toBe('warming');
+    expect(warmed.decide(context(5, 2))).toEqual(mpc.decide(context(5, 2)));
     let tasks = 0;
     while (steps.length > 0) {
       steps.shift()!();
@@ -47,8 +50,19 @@ describe('createDqnPolicy', () => {
     await Promise.resolve();
     expect(tasks).toBe(3); // 10 + 10 + 5 decisions
     expect(readyValue).toBe(true);
-    for (let s = 1; s < 12; s++) expect(warmed.decide(context(s, 1 + s / 4))).toEqual(cold.decide(context(s, 1 + s / 4)));
+    // Then two real decisions shadowed: the fallback decides them, the network runs on them in a later task.
+    expect(warmed.status()).toBe('warming');
+    for (const s of [1, 2]) expect(warmed.decide(context(s, 1 + s / 4))).toEqual(mpc.decide(context(s, 1 + s / 4)));
+    expect(steps).toHaveLength(2);
+    steps.shift()!();
+    expect(warmed.status()).toBe('warming');
+    steps.shift()!();
+    expect(warmed.status()).toBe('ready');
+    // The shadowed network is where it would be had it decided those two itself.
+    for (const s of [1, 2]) cold.decide(context(s, 1 + s / 4));
+    for (let s = 3; s < 12; s++) expect(warmed.decide(context(s, 1 + s / 4))).toEqual(cold.decide(context(s, 1 + s / 4)));
     expect(() => createDqnPolicy({ warmUpDecisions: -1 })).toThrow(/warmUpDecisions/);
+    expect(() => createDqnPolicy({ shadowDecisions: 0.5 })).toThrow(/shadowDecisions/);
   });
 
   it('falls back to RobustMPC and reports a typed error on a corrupt model', async () => {
@@ -80,7 +94,7 @@ describe('createDqnPolicy', () => {
   it('uses the fallback while the model is loading, then the model', async () => {
     let release: (value: unknown) => void = () => {};
     const pending = new Promise((resolve) => (release = resolve));
-    const policy = createDqnPolicy({ loadModel: () => pending });
+    const policy = createDqnPolicy({ loadModel: () => pending, shadowDecisions: 0 });
     const mpc = createRobustMpcPolicy({ qoe: 'lin' });
     expect(policy.status()).toBe('loading');
     expect(policy.decide(context(5, 2))).toEqual(mpc.decide(context(5, 2)));
@@ -94,7 +108,7 @@ describe('createDqnPolicy', () => {
     broken.network.value.layers[0].bias[0] = NaN;
     broken.network.value.layers[0].weights.fill(0);
     const errors: DqnFallbackError[] = [];
-    const policy = createDqnPolicy({ model: broken, onError: (e) => errors.push(e) });
+    const policy = createDqnPolicy({ model: broken, warmUpDecisions: 0, onError: (e) => errors.push(e) });
     const mpc = createRobustMpcPolicy({ qoe: 'lin' });
     expect(policy.decide(context(5, 2))).toEqual(mpc.decide(context(5, 2)));
     expect(errors.map((e) => e.kind)).toEqual(['non-finite-output']);
@@ -106,6 +120,7 @@ describe('createDqnPolicy', () => {
     const errors: DqnFallbackError[] = [];
     const policy = createDqnPolicy({
       model: model(),
+      warmUpDecisions: 0,
       timeBudgetMs: 1,
       overBudgetLimit: 2,
       timer: () => (nowMs += 3),
@@ -119,7 +134,7 @@ describe('createDqnPolicy', () => {
   });
 
   it('loads the shipped model lazily', async () => {
-    const policy = createDqnPolicy();
+    const policy = createDqnPolicy({ shadowDecisions: 0 });
     expect(policy.status()).toBe('loading');
     expect(await policy.ready).toBe(true);
     // Decided by the loaded model (its network, or the baseline it did not beat), not a fallback.
@@ -128,8 +143,8 @@ describe('createDqnPolicy', () => {
 
   it('keeps the baseline choice unless the network beats it by the deviation margin', () => {
     const mpc = createRobustMpcPolicy({ qoe: 'lin' });
-    const trusting = createDqnPolicy({ model: model(), deviationMargin: 1e9 });
-    const free = createDqnPolicy({ model: model(), deviationMargin: -1 });
+    const trusting = createDqnPolicy({ model: model(), warmUpDecisions: 0, deviationMargin: 1e9 });
+    const free = createDqnPolicy({ model: model(), warmUpDecisions: 0, deviationMargin: -1 });
     let kept = 0;
     for (const mbps of [0.8, 1.5, 3, 6]) {
       const c = { ...context(5, mbps), bufferS: 20 };
