@@ -17,6 +17,7 @@ import type { CapToPlayerSizeOptions } from './player-limits.js';
 import { resolveViewerOptions, type ViewerOptions } from './viewer.js';
 import { resolveCmcdEventOptions, resolveCmcdOptions, type CmcdOptions } from './cmcd.js';
 import type { CodecChoice, CodecFamily } from './codecs.js';
+import { resyncToTarget, type LiveResync, type ResyncMedia } from './live-resync.js';
 import { createLazyLearnedPolicy, isLearnedPolicyName, type LearnedModule, type LearnedPolicyName } from './learned-policy.js';
 import type { AbrkitError } from '../core/errors.js';
 import { createNamedEstimator, createNamedPolicy as createSharedNamedPolicy, POLICY_NAMES, type EstimatorName, type PolicyName } from '../policies/named.js';
@@ -151,13 +152,33 @@ export interface AdapterOptions {
 export interface LiveOptions {
   /** Seconds behind the live edge the viewer should be (issue #15's default: 3). */
   readonly targetLatencyS: number;
+  /**
+   * More than this many seconds over the target (after a long stall, say), jump the playhead ahead
+   * to the target within what is buffered (src/adapters/live-resync.ts), instead of leaving the rate
+   * catch-up minutes of work. Default `Infinity` (never), as in the players: in the simulator a
+   * 3 s threshold brought Puffer sessions to the target far more often and cost half as much stall
+   * time again (README, Live and low latency).
+   */
+  readonly resyncAboveS?: number;
+  /** Called after each such jump. */
+  readonly onResync?: (resync: LiveResync) => void;
 }
 
-/** The live options checked: a positive, finite target. */
+/** Off by default, as in hls.js (`liveMaxLatencyDuration`) and dash.js (`liveCatchup.maxDrift`): a jump trades the stall cushion a high latency gives for latency (README, Live). */
+export const LIVE_DEFAULTS = Object.freeze({ resyncAboveS: Number.POSITIVE_INFINITY });
+
+/** The live options checked: a positive, finite target, a positive resync threshold. */
 export function resolveLiveOptions(live: LiveOptions | undefined): LiveOptions | null {
   if (live === undefined) return null;
   if (!(live.targetLatencyS > 0 && Number.isFinite(live.targetLatencyS))) throw invalidOptions('adapter', `live.targetLatencyS must be a positive number of seconds, got ${live.targetLatencyS}`);
+  if (live.resyncAboveS !== undefined && !(live.resyncAboveS > 0)) throw invalidOptions('adapter', `live.resyncAboveS must be a positive number of seconds (or Infinity), got ${live.resyncAboveS}`);
   return live;
+}
+
+/** After a live decision: the jump back to the target when the latency is too far over it (`LiveOptions.resyncAboveS`). */
+export function applyLiveResync(media: ResyncMedia | null, live: LiveOptions, latencyS: number): void {
+  const resync = resyncToTarget(media, latencyS, live.targetLatencyS, live.resyncAboveS ?? LIVE_DEFAULTS.resyncAboveS);
+  if (resync) live.onResync?.(resync);
 }
 
 /** Sets the element's rate to a decision's, when it asks for one that differs (0.001 apart: no churn of ratechange events). */
@@ -216,14 +237,45 @@ export interface AdapterCore {
  * `invalid-options` before the player starts, never mid-playback.
  */
 export function createAdapterCore(options: AdapterOptions, initialLadder: Ladder): AdapterCore {
+  const { policy, estimator, warmedUp } = createAdapterPolicy(options);
+  resolveLiveOptions(options.live);
+  resolveViewerOptions(options.viewer);
+  resolveCmcdEventOptions(resolveCmcdOptions(options.cmcd)?.events);
+  if (options.abandon !== undefined && options.abandon !== false && typeof options.abandon !== 'object') {
+    throw invalidOptions('adapter', 'abandon must be an options object or false');
+  }
+  const clock = options.clock ?? performanceClock();
+  const controller = new AbrController({ ladder: initialLadder, policy, estimator, clock, onEvent: options.onEvent });
+  const abandonRule = options.abandon === false ? null : createAbandonRule(options.abandon ?? {});
+  return { controller, abandonRule, clock, warmedUp };
+}
+
+/** The policy options `createAdapterPolicy` reads. */
+export type AdapterPolicyOptions = Pick<AdapterOptions, 'policy' | 'onPolicyError' | 'estimator' | 'warmUpDecisions' | 'stallGuard' | 'minSwitchUpIntervalMs'>;
+
+/** The policy an adapter plays, its estimator, and its warm-up. */
+export interface AdapterPolicy {
+  readonly policy: AbrPolicy;
+  readonly estimator: ThroughputEstimator;
+  /** Resolves when the policy's warm-up has run (at once when there is none). */
+  readonly warmedUp: Promise<void>;
+}
+
+/**
+ * The policy and estimator an adapter plays for `options.policy`, exactly as `createAdapterCore`
+ * builds them (named or learned, behind the stall guard and hysteresis when asked, warmed up): for a
+ * page that wraps the policy (to time it, say) and hands the adapter the wrapper.
+ */
+export function createAdapterPolicy(options: AdapterPolicyOptions): AdapterPolicy {
   const policyOption = options.policy ?? ADAPTER_DEFAULTS.policy;
   const guardOption = options.stallGuard;
   if (guardOption !== undefined && typeof guardOption !== 'boolean' && (typeof guardOption !== 'object' || guardOption === null)) {
     throw invalidOptions('adapter', 'stallGuard must be a boolean or an options object');
   }
-  resolveLiveOptions(options.live);
   const intervalMs = options.minSwitchUpIntervalMs ?? 0;
   if (!(intervalMs >= 0 && Number.isFinite(intervalMs))) throw invalidOptions('adapter', `minSwitchUpIntervalMs must be a number of ms >= 0, got ${intervalMs}`);
+  const decisions = options.warmUpDecisions ?? ADAPTER_DEFAULTS.warmUpDecisions;
+  if (!(Number.isInteger(decisions) && decisions >= 0)) throw invalidOptions('adapter', `warmUpDecisions must be an integer >= 0, got ${decisions}`);
   // Hysteresis outside the stall guard: it only ever holds a rung the guarded policy moved up from.
   const guard =
     guardOption || intervalMs > 0
@@ -239,12 +291,12 @@ export function createAdapterCore(options: AdapterOptions, initialLadder: Ladder
     const lazy = createLazyLearnedPolicy(policyOption, { load: loadLearnedModule, onError: options.onPolicyError ?? ((error) => console.warn(`abrkit: ${error.message}`)) });
     policy = lazy.policy;
     estimator ??= lazy.estimator;
+    // What decides until the learned parts load: RobustMPC behind the stall guard (the DQN warms its own network).
+    if (decisions > 0) warmedUp = startWarmUp({ policy: withStallGuard(createNamedPolicy('robustmpc').policy), ...(options.estimator ? {} : { estimator: createNamedPolicy('robustmpc').estimator }) }, decisions);
   } else if (typeof policyOption === 'string') {
     const named = createNamedPolicy(policyOption);
     policy = named.policy;
     estimator ??= named.estimator;
-    const decisions = options.warmUpDecisions ?? ADAPTER_DEFAULTS.warmUpDecisions;
-    if (!(Number.isInteger(decisions) && decisions >= 0)) throw invalidOptions('adapter', `warmUpDecisions must be an integer >= 0, got ${decisions}`);
     if (decisions > 0) {
       // The estimator too when it is the named one (a caller's estimator is live state, not to be fed fakes).
       const copy = createNamedPolicy(policyOption);
@@ -256,16 +308,8 @@ export function createAdapterCore(options: AdapterOptions, initialLadder: Ladder
   } else {
     throw invalidOptions('adapter', 'policy must be a policy name or an object with decide(context)');
   }
-  resolveViewerOptions(options.viewer);
-  resolveCmcdEventOptions(resolveCmcdOptions(options.cmcd)?.events);
-  if (options.abandon !== undefined && options.abandon !== false && typeof options.abandon !== 'object') {
-    throw invalidOptions('adapter', 'abandon must be an options object or false');
-  }
   if (guard) policy = guard(policy);
-  const clock = options.clock ?? performanceClock();
-  const controller = new AbrController({ ladder: initialLadder, policy, estimator, clock, onEvent: options.onEvent });
-  const abandonRule = options.abandon === false ? null : createAbandonRule(options.abandon ?? {});
-  return { controller, abandonRule, clock, warmedUp };
+  return { policy, estimator, warmedUp };
 }
 
 /**

@@ -54,3 +54,21 @@ export function checkedLiveState(live: LiveState | undefined): LiveState | undef
     ? { latencyS: Math.max(0, live.latencyS), targetLatencyS: live.targetLatencyS }
     : { latencyS: Math.max(0, live.latencyS), targetLatencyS: live.targetLatencyS, partDurationS };
 }
+
+/** What a jump back to the target leaves buffered ahead of the playhead, s. */
+export const RESYNC_KEEP_BUFFER_S = 1;
+/** Shorter jumps are not worth the skipped media: the rate catch-up closes them. */
+export const RESYNC_MIN_JUMP_S = 1;
+
+/**
+ * Media seconds to jump ahead when the latency is more than `resyncAboveS` over the target (after
+ * a long stall: a 1.05x catch-up wins back one second in twenty), at most what leaves
+ * `RESYNC_KEEP_BUFFER_S` of `bufferAheadS`; 0 for no jump (within the threshold, or under
+ * `RESYNC_MIN_JUMP_S` to gain). The adapters (src/adapters/live-resync.ts) and the simulator's live
+ * mode both jump by it.
+ */
+export function resyncJumpS(latencyS: number, targetLatencyS: number, resyncAboveS: number, bufferAheadS: number): number {
+  if (!Number.isFinite(latencyS) || !(latencyS - targetLatencyS > resyncAboveS)) return 0;
+  const jumpS = Math.min(latencyS - targetLatencyS, bufferAheadS - RESYNC_KEEP_BUFFER_S);
+  return jumpS >= RESYNC_MIN_JUMP_S ? jumpS : 0;
+}

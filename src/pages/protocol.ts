@@ -21,6 +21,8 @@ export interface PageConfig {
   /** A live session: the page samples the playhead every second (wall clock, for the latency) and passes the target to abrkit's adapters. */
   readonly live?: {
     readonly targetLatencyS: number;
+    /** The adapters' `live.resyncAboveS`. */
+    readonly resyncAboveS?: number;
     /** shaka: start this many seconds behind its seek range end (`player.load(src, -s)`) rather than at it. */
     readonly startBehindEdgeS?: number;
   };
@@ -59,6 +61,8 @@ export interface PageResult {
   decisionMs: number[];
   /** Decisions whose context said live (`isLive`, no `segmentsRemaining`). */
   liveDecisions: number;
+  /** Live: the adapter's jumps back to the latency target (`LiveOptions.onResync`), media seconds skipped each. */
+  liveResyncsS: number[];
   abandons: number;
   fallbacks: number;
   /** URL path of every download abrkit's adapter took as a throughput sample. */

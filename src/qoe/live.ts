@@ -43,6 +43,9 @@ export interface LiveSessionRecord {
   readonly ratePerSecond: readonly number[];
   /** Times the applied rate changed. */
   readonly rateChanges: number;
+  /** Jumps back to the target after long stalls, and the media seconds they skipped (0 when not recorded). */
+  readonly resyncs?: number;
+  readonly skippedS?: number;
 }
 
 export interface LiveSessionMetrics {

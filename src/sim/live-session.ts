@@ -9,6 +9,8 @@
  * (chunked transfer: the link idles between chunks when it is faster than the encoder). Playback
  * starts once `startupBufferS` is buffered and runs at the rate the policy asks for; when the
  * playhead reaches the end of the buffer it stalls until `resumeBufferS` is buffered.
+ * More than `resyncAboveS` over the target at a decision while playing, the playhead jumps ahead
+ * within the buffer (`resyncJumpS`, as the adapters do after a long stall).
  * Latency (edge minus playhead) and the rate are sampled once per wall second after playback starts.
  * The decision context carries `live: { latencyS, targetLatencyS, partDurationS }` and the
  * measured sample carries per-chunk timings, as the adapters provide them.
@@ -21,6 +23,7 @@ import type { ChunkTiming } from '../core/sample.js';
 import type { LiveSessionRecord } from '../qoe/live.js';
 import { Link } from './link.js';
 import { invalidOptions } from '../core/errors.js';
+import { resyncJumpS } from '../core/live.js';
 
 export interface LiveSimOptions {
   /** The latency the player aims for, s (issue #15's default: 3). */
@@ -37,6 +40,8 @@ export interface LiveSimOptions {
   readonly payloadPortion: number;
   /** Where the live edge is when the player joins, media s (not on a segment boundary, so joins are not all alike). */
   readonly joinEdgeS: number;
+  /** Jump back to the target beyond this many seconds over it (the adapters' `live.resyncAboveS`); Infinity (default): never. */
+  readonly resyncAboveS: number;
 }
 
 export const LIVE_SIM_DEFAULTS: LiveSimOptions = Object.freeze({
@@ -48,6 +53,7 @@ export const LIVE_SIM_DEFAULTS: LiveSimOptions = Object.freeze({
   rttMs: 80,
   payloadPortion: 0.95,
   joinEdgeS: 601.3,
+  resyncAboveS: Number.POSITIVE_INFINITY,
 });
 
 export function validateLiveSim(o: LiveSimOptions, segmentS: number): LiveSimOptions {
@@ -57,6 +63,7 @@ export function validateLiveSim(o: LiveSimOptions, segmentS: number): LiveSimOpt
   if (!(o.sessionS > 0) || !(o.startupBufferS > 0) || !(o.resumeBufferS > 0) || !(o.rttMs >= 0)) throw invalidOptions('live sim', 'sessionS, startupBufferS, resumeBufferS must be > 0 and rttMs >= 0');
   if (o.startupBufferS > o.targetLatencyS) throw invalidOptions('live sim', 'startupBufferS cannot exceed the target latency (the edge is only that far ahead)');
   if (!(o.payloadPortion > 0 && o.payloadPortion <= 1)) throw invalidOptions('live sim', 'payloadPortion must be in (0, 1]');
+  if (!(o.resyncAboveS > 0)) throw invalidOptions('live sim', 'resyncAboveS must be > 0 (Infinity: never jump)');
   return o;
 }
 
@@ -81,6 +88,8 @@ export function runLiveSession(trace: Trace, video: SimVideo, controller: AbrCon
   let startupS = 0;
   let rate = 1;
   let rateChanges = 0;
+  let resyncs = 0;
+  let skippedS = 0;
   let stallS = 0;
   let stalls = 0;
   let nextSampleS = 1;
@@ -141,6 +150,12 @@ export function runLiveSession(trace: Trace, video: SimVideo, controller: AbrCon
       isLive: true,
       live: { latencyS: edgeAt(wallS) - playheadS, targetLatencyS: o.targetLatencyS, partDurationS: partS },
     });
+    const jumpS = playing ? resyncJumpS(edgeAt(wallS) - playheadS, o.targetLatencyS, o.resyncAboveS, bufferedEndS - playheadS) : 0;
+    if (jumpS > 0) {
+      playheadS += jumpS;
+      resyncs += 1;
+      skippedS += jumpS;
+    }
     if (decision.playbackRate !== undefined && decision.playbackRate !== rate) {
       rate = decision.playbackRate;
       rateChanges += 1;
@@ -175,5 +190,5 @@ export function runLiveSession(trace: Trace, video: SimVideo, controller: AbrCon
     segmentIndex += 1;
     firstPart = 0;
   }
-  return { targetLatencyS: o.targetLatencyS, startupS, segmentBitratesBps, stallS, stalls, latencyPerSecondS, ratePerSecond, rateChanges };
+  return { targetLatencyS: o.targetLatencyS, startupS, segmentBitratesBps, stallS, stalls, latencyPerSecondS, ratePerSecond, rateChanges, resyncs, skippedS };
 }

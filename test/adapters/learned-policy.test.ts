@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { DecisionContext } from '../../src/core/context.js';
 import type { DecisionReason } from '../../src/core/decision.js';
 import { AbrkitError } from '../../src/core/errors.js';
-import { createAdapterCore } from '../../src/adapters/setup.js';
+import { createAdapterCore, createAdapterPolicy } from '../../src/adapters/setup.js';
 import { createLazyLearnedPolicy, type LearnedModule } from '../../src/adapters/learned-policy.js';
 import { ladderFromBitrates } from '../../src/core/ladder.js';
 import { createDqnPolicy } from '../../src/learned/dqn-policy.js';
@@ -61,5 +61,17 @@ describe('learned policies by name in the adapters', () => {
       const core = createAdapterCore({ policy, onPolicyError: () => {} }, ladderFromBitrates([300_000, 750_000], 4));
       expect(core.controller).toBeDefined();
     }
+  });
+
+  it('createAdapterPolicy builds what the adapter plays: the learned policy by name, its estimator, the stand-in warmed up', async () => {
+    const errors: AbrkitError[] = [];
+    const built = createAdapterPolicy({ policy: 'dqn', warmUpDecisions: 20, onPolicyError: (e) => errors.push(e) });
+    expect(built.policy.name).toBe('dqn');
+    const first = built.policy.decide(context(5, 2));
+    expect(inner(first.reason).kind).toBe('mpc');
+    await built.warmedUp;
+    expect(errors).toEqual([]);
+    expect(() => createAdapterPolicy({ policy: 'dqn', warmUpDecisions: -1 })).toThrow(/warmUpDecisions/);
+    expect(() => createAdapterPolicy({ policy: 'nope' as never })).toThrow(/unknown|policy/i);
   });
 });

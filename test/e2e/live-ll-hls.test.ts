@@ -9,13 +9,15 @@ import type { Trace } from '../../src/sim/trace.js';
  * 12 s of it out at the start). Bounds are behaviour bounds, generous for a loaded machine.
  */
 const TARGET_S = 3;
+/** The adapters' `live.resyncAboveS` (off by default): jump back to the target when this far over it. */
+const RESYNC_ABOVE_S = 2;
 
 function stepTrace(): Trace {
   return { name: 'step-5-0.4-5', timesS: Float64Array.from([0, 12, 22, 400]), mbps: Float64Array.from([5, 5, 0.4, 5]), shiftedByS: 0 };
 }
 
 function describeRun(r: BrowserRunResult): string {
-  return `rungs=${r.segmentRungs.join(',')} stalls=${JSON.stringify(r.timeline.stalls)} latency=${r.live?.latenciesS.map((x) => x.toFixed(1)).join(',')} errors=${JSON.stringify(r.errors)} playerErrors=${JSON.stringify(r.playerErrors)} live=${r.liveDecisions}/${r.decisionMs.length}`;
+  return `rungs=${r.segmentRungs.join(',')} stalls=${JSON.stringify(r.timeline.stalls)} latency=${r.live?.latenciesS.map((x) => x.toFixed(1)).join(',')} errors=${JSON.stringify(r.errors)} playerErrors=${JSON.stringify(r.playerErrors)} live=${r.liveDecisions}/${r.decisionMs.length} resyncs=${r.liveResyncsS.map((x) => x.toFixed(1)).join(',')}`;
 }
 
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -30,7 +32,7 @@ afterAll(async () => {
 
 describe('LL-HLS live with abrkit', () => {
   it('hls.js: plays live, decides as live from the first decision, steps down in the low phase, catches up after the stall', async () => {
-    const run = await harness.run({ player: 'hls', policy: 'live', trace: stepTrace(), rttMs: 40, bufferGoalS: 12, llHls: { targetLatencyS: TARGET_S } });
+    const run = await harness.run({ player: 'hls', policy: 'live', trace: stepTrace(), rttMs: 40, bufferGoalS: 12, llHls: { targetLatencyS: TARGET_S, resyncAboveS: RESYNC_ABOVE_S } });
     const info = describeRun(run);
     expect(run.errors, info).toEqual([]);
     expect(run.playerErrors.filter((e) => e.startsWith('fatal')), info).toEqual([]);
@@ -43,13 +45,16 @@ describe('LL-HLS live with abrkit', () => {
     expect(Math.min(...run.segmentRungs.slice(3, 6)), info).toBeLessThanOrEqual(1);
     const latencies = run.live!.latenciesS;
     expect(latencies.length, info).toBeGreaterThan(25);
-    // After the stall the latency rose; by the end the rate catch-up has brought it back near the target.
+    // After the stall the latency rose; by the end it is back near the target: the rate catch-up, and
+    // past RESYNC_ABOVE_S over it a jump within the buffer (a 7 s stall once left hls.js 10 s behind,
+    // which 1.05x would take minutes to win back).
     const peak = Math.max(...latencies);
     const end = median(latencies.slice(-5));
     expect(peak, info).toBeGreaterThan(TARGET_S + 0.5);
     expect(end, info).toBeLessThan(peak - 0.5);
     expect(Math.abs(end - TARGET_S), info).toBeLessThan(1);
     expect(run.live!.catchUpShare, info).toBeGreaterThan(0);
+    if (peak > TARGET_S + RESYNC_ABOVE_S + 1) expect(run.liveResyncsS.length, info).toBeGreaterThan(0);
   });
 
   it('shaka: plays the LL-HLS stream live in low-latency mode with abrkit, without errors, latency bounded', async () => {

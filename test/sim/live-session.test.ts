@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runLiveSession } from '../../src/sim/live-session.js';
+import { runLiveSession, type LiveSimOptions } from '../../src/sim/live-session.js';
 import { evaluateLive } from '../../src/sim/live-eval.js';
 import { builtinPolicySpec } from '../../src/sim/evaluate.js';
 import { createSyntheticVideo } from '../../src/sim/synthetic-video.js';
@@ -17,10 +17,10 @@ const flat = (mbps: number, durationS = 400): Trace => ({ name: `flat-${mbps}`, 
 const fixed = (rungIndex: number, playbackRate?: number): AbrPolicy => ({
   name: 'fixed', decide: () => ({ rungIndex, reason: { kind: 'plan', detail: '' }, ...(playbackRate === undefined ? {} : { playbackRate }) }),
 });
-function play(trace: Trace, policy: AbrPolicy, estimator: ThroughputEstimator = createHarmonicMeanEstimator(), sessionS = 60) {
+function play(trace: Trace, policy: AbrPolicy, estimator: ThroughputEstimator = createHarmonicMeanEstimator(), sessionS = 60, options: Partial<LiveSimOptions> = {}) {
   const clock = new ManualClock();
   const controller = new AbrController({ ladder: video, policy, estimator, clock });
-  const record = runLiveSession(trace, video, controller, clock, { sessionS });
+  const record = runLiveSession(trace, video, controller, clock, { sessionS, ...options });
   return { record, estimator };
 }
 
@@ -68,6 +68,25 @@ describe('live simulator', () => {
     expect(live!.atTargetShare).toBeGreaterThan(rate!.atTargetShare);
     expect(live!.stallS).toBeLessThanOrEqual(rate!.stallS);
     expect(result.perTrace).toHaveLength(2);
+  });
+
+  it('with resyncAboveS, jumps back to the target within the buffer after a long stall; without it the latency stays up', () => {
+    // 0.2 Mbit/s for 20 s under the 300 kbit/s rung (the latency grows by the stalls), then 50 Mbit/s
+    // (a trace's value holds over the interval ending at its time).
+    const trace: Trace = { name: 'slow-then-fast', timesS: Float64Array.from([0, 20, 400]), mbps: Float64Array.from([0.2, 0.2, 50]), shiftedByS: 0 };
+    const stay = play(trace, fixed(0), undefined, 60).record;
+    const jump = play(trace, fixed(0), undefined, 60, { resyncAboveS: 3 }).record;
+    const start = stay.latencyPerSecondS[0]!;
+    expect(stay.latencyPerSecondS.at(-1)! - start).toBeGreaterThan(5);
+    expect(stay.resyncs).toBe(0);
+    expect(jump.resyncs).toBeGreaterThanOrEqual(1);
+    expect(jump.skippedS).toBeGreaterThan(3);
+    // Near the target: the jump keeps a second of buffer, and the edge is up to a segment ahead of it.
+    expect(jump.latencyPerSecondS.at(-1)!).toBeLessThan(3 + 2);
+    expect(jump.latencyPerSecondS.at(-1)!).toBeLessThan(stay.latencyPerSecondS.at(-1)! - 5);
+    // The jump itself never stalls: the same stalls as without it, all in the slow phase.
+    expect(jump.stalls).toBe(stay.stalls);
+    expect(() => play(trace, fixed(0), undefined, 60, { resyncAboveS: 0 })).toThrow(/resyncAboveS/);
   });
 
   it('rejects a part that does not divide the segment', () => {

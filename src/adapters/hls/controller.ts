@@ -8,7 +8,7 @@ import type { DownloadSample } from '../../core/sample.js';
 import { AbrkitError } from '../../core/errors.js';
 import { ladderFromBitrates } from '../../core/ladder.js';
 import { CodecLock } from '../codec-lock.js';
-import { applyPlaybackRate, createAdapterCore, mapLadder, rungBounds, type AdapterCore, type AdapterOptions, type LadderMapping } from '../setup.js';
+import { applyLiveResync, applyPlaybackRate, createAdapterCore, mapLadder, rungBounds, type AdapterCore, type AdapterOptions, type LadderMapping } from '../setup.js';
 import type { LiveState } from '../../core/live.js';
 import { PlayerLimits, resolveParity, CORE_CACHE_HIT_MS } from '../player-limits.js';
 import { resolveViewerOptions, ViewerWatcher } from '../viewer.js';
@@ -185,6 +185,7 @@ export class AbrkitHlsController implements Omit<AbrComponentAPI, 'bwEstimator'>
     this.#viewer?.attach(media);
     const lowest = this.#viewer?.update()?.lowestRung ?? false;
     const capped = lowest ? bounds.min : this.#limits.maxRungIndex(mapping.ladder, media as HTMLVideoElement | null, playing >= 0 ? (mapping.rungOf[playing] ?? null) : null, this.#core.clock.nowMs());
+    const live = liveOptions && isLive ? this.#liveState(liveOptions.targetLatencyS) : undefined;
     const decision = this.#core.controller.decide({
       segmentIndex: this.#epoch,
       segmentsRemaining,
@@ -192,11 +193,12 @@ export class AbrkitHlsController implements Omit<AbrComponentAPI, 'bwEstimator'>
       lastRungIndex: this.#lastLoadedLevel >= 0 ? (mapping.rungOf[this.#lastLoadedLevel] ?? null) : null,
       playbackRate: media && media.playbackRate > 0 ? media.playbackRate : 1,
       isLive,
-      ...(liveOptions && isLive ? { live: this.#liveState(liveOptions.targetLatencyS) } : {}),
+      ...(live ? { live } : {}),
       minRungIndex: bounds.min,
       maxRungIndex: Math.max(bounds.min, Math.min(bounds.max, capped)),
     });
     if (liveOptions) applyPlaybackRate(media, decision.playbackRate);
+    if (liveOptions && live) applyLiveResync(media, liveOptions, live.latencyS);
     const level = mapping.playerIndexOf[decision.rungIndex] ?? minAutoLevel;
     this.#cached = { epoch: this.#epoch, minLevel: minAutoLevel, maxLevel: maxAutoLevel, level };
     return level;

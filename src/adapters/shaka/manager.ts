@@ -5,7 +5,7 @@
 import type shaka from 'shaka-player';
 import type { DownloadSample } from '../../core/sample.js';
 import { CodecLock } from '../codec-lock.js';
-import { applyPlaybackRate, createAdapterCore, mapLadder, type AdapterCore, type AdapterOptions, type LadderMapping } from '../setup.js';
+import { applyLiveResync, applyPlaybackRate, createAdapterCore, mapLadder, type AdapterCore, type AdapterOptions, type LadderMapping } from '../setup.js';
 import { ladderFromBitrates } from '../../core/ladder.js';
 import { PlayerLimits, resolveParity } from '../player-limits.js';
 import { invalidOptions } from '../../core/errors.js';
@@ -463,6 +463,7 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
     }
     const lowest = this.#viewer?.update()?.lowestRung ?? false;
     const capped = lowest ? bounds.min : this.#limits.maxRungIndex(this.#mapping.ladder, media as HTMLVideoElement | null, this.#playingRung(), this.#core.clock.nowMs());
+    const live = liveOptions ? this.#liveState(liveOptions.targetLatencyS) : undefined;
     const decision = this.#core.controller.decide({
       segmentIndex: this.#segmentIndex,
       segmentsRemaining,
@@ -470,11 +471,12 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
       lastRungIndex: this.#lastRungIndex,
       playbackRate: this.#playbackRate,
       isLive,
-      ...(liveOptions ? { live: this.#liveState(liveOptions.targetLatencyS) } : {}),
+      ...(live ? { live } : {}),
       minRungIndex: bounds.min,
       maxRungIndex: Math.max(bounds.min, Math.min(bounds.max, capped)),
     });
     if (liveOptions) this.#applyPlaybackRate(media, decision.playbackRate);
+    if (liveOptions && live) applyLiveResync(media, liveOptions, live.latencyS);
     return this.#nearestAllowed(decision.rungIndex);
   }
 

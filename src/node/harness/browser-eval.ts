@@ -29,8 +29,17 @@ export interface BrowserEvalSession {
   readonly rebufferS: number;
   readonly stalls: number;
   readonly switches: number;
+  readonly startupS: number;
+  /** Decisions the controller handed to its safe rung after a policy failure. */
+  readonly fallbacks: number;
+  /** The rung of every segment that reached the buffer, in media order. */
+  readonly segmentRungs: readonly number[];
+  /** Main-thread time of each abrkit decision, ms (empty for the player's own ABR). */
+  readonly decisionMs: readonly number[];
   readonly errors: readonly string[];
   readonly live: LiveFigures | null;
+  /** Live: the adapter's jumps back to the target (`--resync-above`), media seconds skipped each. */
+  readonly liveResyncsS: readonly number[];
 }
 
 export interface BrowserEvalResult {
@@ -57,7 +66,7 @@ export async function browserEval(options: {
    * Play live against a latency target (default 3 s): `ll-hls` (the generated stream as LL-HLS, see
    * ll-hls.ts) or `ll-dash` (the same parts as low-latency DASH, see ll-dash.ts; shaka only).
    */
-  live?: { readonly mode: 'll-hls' | 'll-dash'; readonly targetLatencyS?: number | undefined } | undefined;
+  live?: { readonly mode: 'll-hls' | 'll-dash'; readonly targetLatencyS?: number | undefined; readonly resyncAboveS?: number | undefined } | undefined;
   onSession?: (run: BrowserRunResult) => void;
 }): Promise<BrowserEvalResult> {
   const harness = await BrowserHarness.start(options.mediaDir);
@@ -82,10 +91,17 @@ export async function browserEval(options: {
             ...(options.rttMs === undefined ? {} : { rttMs: options.rttMs }),
             ...(options.bufferGoalS === undefined ? {} : { bufferGoalS: options.bufferGoalS }),
             ...(options.minSwitchUpIntervalMs === undefined ? {} : { minSwitchUpIntervalMs: options.minSwitchUpIntervalMs }),
-            ...(options.live ? { [options.live.mode === 'll-dash' ? 'llDash' : 'llHls']: options.live.targetLatencyS === undefined ? {} : { targetLatencyS: options.live.targetLatencyS } } : {}),
+            ...(options.live
+              ? {
+                  [options.live.mode === 'll-dash' ? 'llDash' : 'llHls']: {
+                    ...(options.live.targetLatencyS === undefined ? {} : { targetLatencyS: options.live.targetLatencyS }),
+                    ...(options.live.resyncAboveS === undefined ? {} : { resyncAboveS: options.live.resyncAboveS }),
+                  },
+                }
+              : {}),
           });
           runs.push(session);
-          sessions.push({ player: options.player, policy, trace: trace.name, qoe: session.qoe, bitrateKbps: session.bitrateKbps, rebufferS: session.rebufferS, stalls: session.stalls, switches: session.switches, errors: session.errors, live: session.live && liveFigures(session.live) });
+          sessions.push({ player: options.player, policy, trace: trace.name, qoe: session.qoe, bitrateKbps: session.bitrateKbps, rebufferS: session.rebufferS, stalls: session.stalls, switches: session.switches, startupS: session.startupS, fallbacks: session.fallbacks, segmentRungs: session.segmentRungs, decisionMs: session.decisionMs, errors: session.errors, live: session.live && liveFigures(session.live), liveResyncsS: session.liveResyncsS });
           options.onSession?.(session);
           done++;
           process.stderr.write(

@@ -74,6 +74,8 @@ export interface LowLatencyOptions {
   readonly initialSegments?: number;
   readonly windowSegments?: number;
   readonly targetLatencyS?: number;
+  /** abrkit's policies: the adapters' `live.resyncAboveS` (default: never jump). */
+  readonly resyncAboveS?: number;
 }
 
 /** The manifest path for a format; a typed error when the stream has none. */
@@ -95,6 +97,8 @@ export interface BrowserRunResult extends SessionMetrics {
   readonly decisionMs: readonly number[];
   /** Decisions whose context said live (`isLive`, no `segmentsRemaining`). */
   readonly liveDecisions: number;
+  /** Live: the adapter's jumps back to the target, media seconds skipped each. */
+  readonly liveResyncsS: readonly number[];
   /** Playhead position when the session ended, seconds. */
   readonly finalTimeS: number;
   readonly segmentRungs: readonly number[];
@@ -175,7 +179,7 @@ export class BrowserHarness {
       src: ll ? (options.llDash ? '/media/ll-dash/manifest.mpd' : '/media/ll-hls/master.m3u8') : `/media/${manifestFor(stream, options.format ?? (options.player === 'hls' || !stream.dash ? 'hls' : 'dash'))}`,
       // LL-DASH: shaka starts at its seek range end, which lags the newest part by about a part; a
       // viewer joins at the target instead (the same for every policy). LL-HLS: the players' own start.
-      ...(ll ? { live: { targetLatencyS: ll.targetLatencyS, ...(options.llDash && llStream ? { startBehindEdgeS: Math.max(0, ll.targetLatencyS - llStream.timing.partDurationS) } : {}) } } : {}),
+      ...(ll ? { live: { targetLatencyS: ll.targetLatencyS, ...(ll.resyncAboveS === undefined ? {} : { resyncAboveS: ll.resyncAboveS }), ...(options.llDash && llStream ? { startBehindEdgeS: Math.max(0, ll.targetLatencyS - llStream.timing.partDurationS) } : {}) } } : {}),
       segmentDurationS: stream.segmentDurationS,
       bufferGoalS: options.bufferGoalS ?? 30,
       // Live: stop before the publication ends (the edge then stands still and the latency falls to 0).
@@ -209,7 +213,7 @@ export class BrowserHarness {
     const wallS = (Date.now() - startedMs) / 1000;
     const requests = [...this.#server.log];
     const live = ll && llStream ? liveSummary(llStream, result, sessionStartMs, ll.targetLatencyS) : null;
-    return { live, ...summarize(stream, durationS, result, requests), player: options.player, policy: options.policy, trace: options.trace.name, ended: result.ended, abandons: result.abandons, fallbacks: result.fallbacks, errors: [...pageErrors, ...result.errors], playerErrors: result.playerErrors, decisionMs: result.decisionMs, liveDecisions: result.liveDecisions, finalTimeS: result.finalTimeS, segmentRungs: result.segments.map((s) => s.rungIndex), codecs: countCodecs(result), codecChoice: result.codecChoice, sampleUrls: result.sampleUrls, requests, wallS, timeline: { hiddenMs: result.hiddenMs, bufferSamples: result.bufferSamples, viewerChanges: result.viewerChanges, segmentTimes: result.segmentTimes, stalls: result.stalls } };
+    return { live, ...summarize(stream, durationS, result, requests), player: options.player, policy: options.policy, trace: options.trace.name, ended: result.ended, abandons: result.abandons, fallbacks: result.fallbacks, errors: [...pageErrors, ...result.errors], playerErrors: result.playerErrors, decisionMs: result.decisionMs, liveDecisions: result.liveDecisions, liveResyncsS: result.liveResyncsS ?? [], finalTimeS: result.finalTimeS, segmentRungs: result.segments.map((s) => s.rungIndex), codecs: countCodecs(result), codecChoice: result.codecChoice, sampleUrls: result.sampleUrls, requests, wallS, timeline: { hiddenMs: result.hiddenMs, bufferSamples: result.bufferSamples, viewerChanges: result.viewerChanges, segmentTimes: result.segmentTimes, stalls: result.stalls } };
   }
 
   async close(): Promise<void> {

@@ -7,9 +7,7 @@
  */
 import type { AbrPolicy } from '../../core/policy.js';
 import type { ThroughputEstimator } from '../../core/estimator.js';
-import { createDqnPolicy, loadLearnedEstimator } from '../../dqn.js';
-import { createNamedPolicy, startWarmUp, type AdapterOptions, type AdapterPolicyName } from '../../adapters/setup.js';
-import { withStallGuard } from '../../policies/stall-guard.js';
+import { createAdapterPolicy, type AdapterOptions } from '../../adapters/setup.js';
 import type { PageConfig, PageResult, PageSegment } from '../protocol.js';
 import { bufferAheadS, startPlayerSession, watchStalls } from '../player-session.js';
 import { emulateHiddenWindow } from './visibility.js';
@@ -31,6 +29,7 @@ const result: PageResult = {
   segments: [],
   decisionMs: [],
   liveDecisions: 0,
+  liveResyncsS: [],
   abandons: 0,
   fallbacks: 0,
   sampleUrls: [],
@@ -115,26 +114,21 @@ function timedPolicy(inner: AbrPolicy): AbrPolicy {
   };
 }
 
-/** abrkit's policy by name; `dqn` starts at once on its fallback while the model loads, as in an app. */
-// The page hands the adapter a timing wrapper, which the adapter cannot copy to warm up: the page
-// warms a copy of the named policy itself, as the adapter would.
-async function namedPolicy(): Promise<{ policy: AbrPolicy; estimator: ThroughputEstimator }> {
-  if (config.policy === 'robustmpc+learned') {
-    // RobustMPC planning on the learned regressor (abrkit/dqn), fresh per session, behind the stall guard.
-    const estimator = await loadLearnedEstimator();
-    void startWarmUp({ policy: withStallGuard(createNamedPolicy('robustmpc').policy), estimator: await loadLearnedEstimator() });
-    return { policy: withStallGuard(createNamedPolicy('robustmpc').policy), estimator };
-  }
-  if (config.policy !== 'dqn') {
-    void startWarmUp(createNamedPolicy(config.policy as AdapterPolicyName));
-    return createNamedPolicy(config.policy as AdapterPolicyName);
-  }
-  const policy = createDqnPolicy({ onError: (error) => result.errors.push(`dqn fell back: ${error.message}`) });
-  return { policy, estimator: createNamedPolicy('robustmpc').estimator };
+/**
+ * abrkit's policy by name, built as the adapters build it (src/adapters/setup.ts): a named policy
+ * warmed up; `dqn` and `robustmpc+learned` loaded lazily behind the stall guard, RobustMPC deciding
+ * until they have loaded. The page then hands the adapter a timing wrapper around it.
+ */
+function namedPolicy(): { policy: AbrPolicy; estimator: ThroughputEstimator } {
+  const built = createAdapterPolicy({
+    policy: config.policy as AdapterOptions['policy'],
+    onPolicyError: (error) => result.errors.push(`${config.policy} fell back: ${error.message}`),
+  });
+  return { policy: built.policy, estimator: built.estimator };
 }
 
 async function adapterOptions(): Promise<AdapterOptions> {
-  const { policy, estimator } = await namedPolicy();
+  const { policy, estimator } = namedPolicy();
   return {
     policy: timedPolicy(policy),
     estimator,
@@ -143,7 +137,15 @@ async function adapterOptions(): Promise<AdapterOptions> {
     droppedFrames: false,
     ...(config.minSwitchUpIntervalMs ? { minSwitchUpIntervalMs: config.minSwitchUpIntervalMs } : {}),
     ...(config.cmcd ? { cmcd: config.cmcd as AdapterOptions['cmcd'] } : {}),
-    ...(config.live ? { live: { targetLatencyS: config.live.targetLatencyS } } : {}),
+    ...(config.live
+      ? {
+          live: {
+            targetLatencyS: config.live.targetLatencyS,
+            ...(config.live.resyncAboveS === undefined ? {} : { resyncAboveS: config.live.resyncAboveS }),
+            onResync: (r) => result.liveResyncsS.push(r.jumpS),
+          },
+        }
+      : {}),
     onAbandon: () => result.abandons++,
     onSegment: (download) => result.sampleUrls.push(new URL(download.url, location.href).pathname),
     onCodecChoice: (choice) => {

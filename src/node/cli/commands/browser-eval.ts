@@ -22,7 +22,8 @@ to each trace, and measures from the <video> element. Traces are cut to the play
 
   --player <hls|shaka>   player to drive
   --policies <list>      comma-separated: ${KNOWN.join(', ')} (default: all; 'default' = the player's own ABR)
-  --traces <dir|file>    trace file or folder (time_s Mbps, Mahimahi, Sabre JSON), sorted by name
+  --traces <dir|file>    trace file or folder (time_s Mbps, Mahimahi, Sabre JSON), sorted by name;
+                         several, comma-separated, play in the order given
   --duration <s>         seconds of content to play (default: the whole stream)
   --repeat <n>           sessions per (policy, trace); the per-trace figures are medians (default 1)
   --rtt <ms>             round-trip time added per request (default: the trace's, else 40)
@@ -45,6 +46,8 @@ to each trace, and measures from the <video> element. Traces are cut to the play
                          production sent with chunked transfer encoding as its parts come out;
                          shaka plays it in low-latency mode; the same latency figures
   --target-latency <s>   the live latency target (default 3)
+  --resync-above <s>     abrkit policies, live: jump back to the target when more than this
+                         over it, within the buffer (the adapters' live.resyncAboveS; default never)
   --json <file>          also write {summary, perTrace, sessions} as JSON (the shape of 'abrkit eval')`;
 
 export async function run(args: string[]): Promise<void> {
@@ -66,6 +69,7 @@ export async function run(args: string[]): Promise<void> {
       json: { type: 'string' },
       live: { type: 'string' },
       'target-latency': { type: 'string' },
+      'resync-above': { type: 'string' },
     },
     HELP,
   );
@@ -94,7 +98,12 @@ export async function run(args: string[]): Promise<void> {
   if (live !== undefined && (values.src !== undefined || format !== undefined)) throw new UsageError(`--live plays the generated stream as ${live === 'll-dash' ? 'LL-DASH' : 'LL-HLS'}: no --src or --format`);
   const targetLatencyS = positive(values['target-latency'], 'target-latency');
   if (targetLatencyS !== undefined && values.live === undefined) throw new UsageError('--target-latency needs --live');
-  const traces = loadTraces(requireOption(values.traces, 'traces', HELP));
+  const resyncAboveS = positive(values['resync-above'], 'resync-above');
+  if (resyncAboveS !== undefined && values.live === undefined) throw new UsageError('--resync-above needs --live');
+  const traces = requireOption(values.traces, 'traces', HELP)
+    .split(',')
+    .filter((path) => path !== '')
+    .flatMap((path) => loadTraces(path));
   const streamName = values.stream ?? 'default';
   if (!TEST_STREAMS[streamName]) throw new UsageError(`unknown --stream '${streamName}' (known: ${Object.keys(TEST_STREAMS).join(', ')})`);
   let mediaDir: string | PlayableSource;
@@ -107,7 +116,7 @@ export async function run(args: string[]): Promise<void> {
   } else {
     mediaDir = values.media ?? ensureTestStream(streamName, (line) => console.error(`browser-eval: ${line}`)).dir;
   }
-  const result = await browserEval({ player, policies, traces, durationS: durationOption, repeat, rttMs, bufferGoalS, minSwitchUpIntervalMs, mediaDir, ...(format ? { format } : {}), ...(live ? { live: { mode: live, targetLatencyS } } : {}) });
+  const result = await browserEval({ player, policies, traces, durationS: durationOption, repeat, rttMs, bufferGoalS, minSwitchUpIntervalMs, mediaDir, ...(format ? { format } : {}), ...(live ? { live: { mode: live, targetLatencyS, resyncAboveS } } : {}) });
   console.log(`\n${player}, ${traces.length} traces x ${repeat}, QoE_lin\n`);
   console.log(formatBrowserSummary(result));
   if (values.json) {

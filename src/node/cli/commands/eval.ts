@@ -119,6 +119,8 @@ const HELP = `usage: abrkit eval [--video <path> | --manifest <file|url>] [--tra
   --target-latency <s> with --live: the latency target (default 3)
   --part-duration <s>  with --live: media per part / CMAF chunk, dividing the segment (default 0.5;
                        the LL-HLS harness publishes 1 s parts)
+  --resync-above <s>   with --live: jump back to the target when more than this over it, within
+                       the buffer (the adapters' live.resyncAboveS; default never)
 ${VIEWERS_HELP}`;
 
 /** `--manifest`: the video from a stream's manifest, through the manifest cache. */
@@ -168,13 +170,14 @@ export async function run(args: string[]): Promise<void> {
       live: { type: 'boolean' },
       'target-latency': { type: 'string' },
       'part-duration': { type: 'string' },
+      'resync-above': { type: 'string' },
     },
     HELP,
   );
   const qoe = choiceOption<QoeName>(values.qoe, 'qoe', ['lin', 'log', 'hd'], 'lin');
   const mode = choiceOption(values.mode, 'mode', ['pensieve', 'realistic'] as const, 'realistic');
   const live = values.live ?? false;
-  if (!live && (values['target-latency'] !== undefined || values['part-duration'] !== undefined)) throw new UsageError('--target-latency and --part-duration go with --live');
+  if (!live && (values['target-latency'] !== undefined || values['part-duration'] !== undefined || values['resync-above'] !== undefined)) throw new UsageError('--target-latency, --part-duration and --resync-above go with --live');
   const names = (values.policies ?? (live ? LIVE_DEFAULT_POLICIES : [...VOD_DEFAULT_POLICIES, OPTIMAL_POLICY_NAME]).join(','))
     .split(',')
     .map((s) => s.trim())
@@ -205,11 +208,13 @@ export async function run(args: string[]): Promise<void> {
     if (!(targetLatencyS > 0 && Number.isFinite(targetLatencyS))) throw new UsageError(`--target-latency: '${values['target-latency']}' is not a positive number of seconds`);
     const partDurationS = values['part-duration'] === undefined ? LIVE_SIM_DEFAULTS.partDurationS : Number(values['part-duration']);
     if (!(partDurationS > 0 && Number.isFinite(partDurationS))) throw new UsageError(`--part-duration: '${values['part-duration']}' is not a positive number of seconds`);
+    const resyncAboveS = values['resync-above'] === undefined ? LIVE_SIM_DEFAULTS.resyncAboveS : Number(values['resync-above']);
+    if (!(resyncAboveS > 0)) throw new UsageError(`--resync-above: '${values['resync-above']}' is not a positive number of seconds`);
     const progress = createProgressBar('eval --live');
     const startedMs = Date.now();
     let result;
     try {
-      result = evaluateLive(video, traces, { policies: specs, live: { targetLatencyS, partDurationS }, onProgress: (done, total, label) => progress.update(done, total, label) });
+      result = evaluateLive(video, traces, { policies: specs, live: { targetLatencyS, partDurationS, resyncAboveS }, onProgress: (done, total, label) => progress.update(done, total, label) });
     } catch (error) {
       if (error instanceof AbrkitError && error.code === 'invalid-options') throw new UsageError(error.message);
       throw error;
