@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BrowserHarness, type BrowserRunResult } from '../../src/node/harness/runner.js';
-import type { Trace } from '../../src/sim/trace.js';
+import { BrowserHarness } from '../../src/node/harness/runner.js';
+import { describeRun, median, RESYNC_ABOVE_S, stepTrace, TARGET_S } from './live-helpers.js';
 
 /**
  * Low-latency DASH in headless Chromium (the harness's dynamic MPD over the 1 s CMAF parts, the
@@ -8,20 +8,6 @@ import type { Trace } from '../../src/sim/trace.js';
  * abrkit's `live` policy, on the LL-HLS suite's step trace: 5 Mbit/s, 0.4 Mbit/s from 12 s to 22 s,
  * then 5 Mbit/s. One session, about 50 s. Bounds are behaviour bounds, generous for a loaded machine.
  */
-const TARGET_S = 3;
-/** The adapters' `live.resyncAboveS` (off by default): jump back to the target when this far over it. */
-const RESYNC_ABOVE_S = 2;
-
-function stepTrace(): Trace {
-  return { name: 'step-5-0.4-5', timesS: Float64Array.from([0, 12, 22, 400]), mbps: Float64Array.from([5, 5, 0.4, 5]), shiftedByS: 0 };
-}
-
-function describeRun(r: BrowserRunResult): string {
-  return `rungs=${r.segmentRungs.join(',')} stalls=${JSON.stringify(r.timeline.stalls)} latency=${r.live?.latenciesS.map((x) => x.toFixed(1)).join(',')} errors=${JSON.stringify(r.errors)} playerErrors=${JSON.stringify(r.playerErrors)} live=${r.liveDecisions}/${r.decisionMs.length} resyncs=${r.liveResyncsS.map((x) => x.toFixed(1)).join(',')}`;
-}
-
-const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
 let harness: BrowserHarness;
 beforeAll(async () => {
   harness = await BrowserHarness.start();
