@@ -29,7 +29,8 @@ export interface LiveResync {
  * buffered range holding the playhead. Returns the jump made, or null.
  */
 export function resyncToTarget(media: ResyncMedia | null, latencyS: number, targetLatencyS: number, resyncAboveS: number): LiveResync | null {
-  if (media === null || media.paused) return null;
+  // The threshold first: this runs at every live decision, and reading `buffered` is a DOM call.
+  if (media === null || media.paused || !(latencyS - targetLatencyS > resyncAboveS)) return null;
   const now = media.currentTime;
   let bufferedEnd = Number.NaN;
   for (let i = 0; i < media.buffered.length; i++) {

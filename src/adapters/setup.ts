@@ -292,7 +292,10 @@ export function createAdapterPolicy(options: AdapterPolicyOptions): AdapterPolic
     policy = lazy.policy;
     estimator ??= lazy.estimator;
     // What decides until the learned parts load: RobustMPC behind the stall guard (the DQN warms its own network).
-    if (decisions > 0) warmedUp = startWarmUp({ policy: withStallGuard(createNamedPolicy('robustmpc').policy), ...(options.estimator ? {} : { estimator: createNamedPolicy('robustmpc').estimator }) }, decisions);
+    if (decisions > 0) {
+      const copy = createNamedPolicy('robustmpc');
+      warmedUp = startWarmUp({ policy: withStallGuard(copy.policy), ...(options.estimator ? {} : { estimator: copy.estimator }) }, decisions);
+    }
   } else if (typeof policyOption === 'string') {
     const named = createNamedPolicy(policyOption);
     policy = named.policy;
