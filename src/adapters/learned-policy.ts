@@ -36,6 +36,8 @@ export interface LazyLearnedOptions {
   readonly onError?: (error: AbrkitError) => void;
   /** The stall guard's options; default its defaults (the learned policies always play behind it). */
   readonly stallGuard?: Partial<StallGuardOptions>;
+  /** `robustmpc+learned` and the stand-in: RobustMPC's cost per rung change (`RobustMpcOptions.switchPenalty`; default 0). */
+  readonly switchPenalty?: number;
 }
 
 export interface LazyLearned {
@@ -55,7 +57,7 @@ function standInEstimator(): ThroughputEstimator {
 
 export function createLazyLearnedPolicy(name: LearnedPolicyName, options: LazyLearnedOptions): LazyLearned {
   const guard = (p: AbrPolicy) => withStallGuard(p, options.stallGuard ?? {});
-  let policy: AbrPolicy = guard(createRobustMpcPolicy({ qoe: 'lin' }));
+  let policy: AbrPolicy = guard(createRobustMpcPolicy({ qoe: 'lin', switchPenalty: options.switchPenalty ?? 0 }));
   let estimator: ThroughputEstimator = standInEstimator();
   const recent: DownloadSample[] = [];
   const ready = Promise.resolve()

@@ -116,6 +116,12 @@ export interface AdapterOptions {
    */
   readonly minSwitchUpIntervalMs?: number;
   /**
+   * `robustmpc` and `robustmpc+learned` (and the RobustMPC that stands in while a learned policy
+   * loads): a cost per rung change in RobustMPC's plan, in QoE_lin units (Mbit/s of one chunk), so it
+   * climbs in fewer, larger steps (`RobustMpcOptions.switchPenalty`). Default 0.
+   */
+  readonly switchPenalty?: number;
+  /**
    * A download faster than this (or one the player says came from its cache) never raises the
    * estimate: it is kept only when slower than the current estimate. Default: 10 ms (the core's
    * cache-hit filter, dash.js's threshold), or shaka's `abr.cacheLoadThreshold` when that is larger.
@@ -187,7 +193,7 @@ export function applyPlaybackRate(media: { playbackRate: number } | null, rate: 
   media.playbackRate = rate;
 }
 
-export const ADAPTER_DEFAULTS = Object.freeze({ policy: 'bola' as AdapterPolicyName, warmUpDecisions: 200 });
+export const ADAPTER_DEFAULTS = Object.freeze({ policy: 'bola' as AdapterPolicyName, warmUpDecisions: 200, switchPenalty: 0 });
 
 /** Warm-up decisions per task: each task stays around a millisecond even before the JIT has run. */
 const WARM_UP_PER_TASK = 10;
@@ -212,8 +218,8 @@ export function performanceClock(): Clock {
  * A built-in policy and its estimator by name, from the same table the simulator and the CLI use
  * (src/policies/named.ts: 5-sample harmonic mean by default, RobustMPC with its prediction-error bound).
  */
-export function createNamedPolicy(name: AdapterPolicyName): { policy: AbrPolicy; estimator: ThroughputEstimator } {
-  return createSharedNamedPolicy(name, { qoe: 'lin' });
+export function createNamedPolicy(name: AdapterPolicyName, switchPenalty = 0): { policy: AbrPolicy; estimator: ThroughputEstimator } {
+  return createSharedNamedPolicy(name, { qoe: 'lin', switchPenalty });
 }
 
 /** abrkit/dqn's learned parts, as a lazy chunk the base adapter bundle does not carry. */
@@ -251,7 +257,7 @@ export function createAdapterCore(options: AdapterOptions, initialLadder: Ladder
 }
 
 /** The policy options `createAdapterPolicy` reads. */
-export type AdapterPolicyOptions = Pick<AdapterOptions, 'policy' | 'onPolicyError' | 'estimator' | 'warmUpDecisions' | 'stallGuard' | 'minSwitchUpIntervalMs'>;
+export type AdapterPolicyOptions = Pick<AdapterOptions, 'policy' | 'onPolicyError' | 'estimator' | 'warmUpDecisions' | 'stallGuard' | 'minSwitchUpIntervalMs' | 'switchPenalty'>;
 
 /** The policy an adapter plays, its estimator, and its warm-up. */
 export interface AdapterPolicy {
@@ -273,6 +279,8 @@ export function createAdapterPolicy(options: AdapterPolicyOptions): AdapterPolic
     throw invalidOptions('adapter', 'stallGuard must be a boolean or an options object');
   }
   const intervalMs = options.minSwitchUpIntervalMs ?? 0;
+  const switchPenalty = options.switchPenalty ?? ADAPTER_DEFAULTS.switchPenalty;
+  if (!(switchPenalty >= 0 && Number.isFinite(switchPenalty))) throw invalidOptions('adapter', `switchPenalty must be a finite number >= 0, got ${switchPenalty}`);
   if (!(intervalMs >= 0 && Number.isFinite(intervalMs))) throw invalidOptions('adapter', `minSwitchUpIntervalMs must be a number of ms >= 0, got ${intervalMs}`);
   const decisions = options.warmUpDecisions ?? ADAPTER_DEFAULTS.warmUpDecisions;
   if (!(Number.isInteger(decisions) && decisions >= 0)) throw invalidOptions('adapter', `warmUpDecisions must be an integer >= 0, got ${decisions}`);
@@ -288,21 +296,21 @@ export function createAdapterPolicy(options: AdapterPolicyOptions): AdapterPolic
   let estimator = options.estimator;
   let warmedUp = Promise.resolve();
   if (typeof policyOption === 'string' && isLearnedPolicyName(policyOption)) {
-    const lazy = createLazyLearnedPolicy(policyOption, { load: loadLearnedModule, onError: options.onPolicyError ?? ((error) => console.warn(`abrkit: ${error.message}`)) });
+    const lazy = createLazyLearnedPolicy(policyOption, { load: loadLearnedModule, switchPenalty, onError: options.onPolicyError ?? ((error) => console.warn(`abrkit: ${error.message}`)) });
     policy = lazy.policy;
     estimator ??= lazy.estimator;
     // What decides until the learned parts load: RobustMPC behind the stall guard (the DQN warms its own network).
     if (decisions > 0) {
-      const copy = createNamedPolicy('robustmpc');
+      const copy = createNamedPolicy('robustmpc', switchPenalty);
       warmedUp = startWarmUp({ policy: withStallGuard(copy.policy), ...(options.estimator ? {} : { estimator: copy.estimator }) }, decisions);
     }
   } else if (typeof policyOption === 'string') {
-    const named = createNamedPolicy(policyOption);
+    const named = createNamedPolicy(policyOption, switchPenalty);
     policy = named.policy;
     estimator ??= named.estimator;
     if (decisions > 0) {
       // The estimator too when it is the named one (a caller's estimator is live state, not to be fed fakes).
-      const copy = createNamedPolicy(policyOption);
+      const copy = createNamedPolicy(policyOption, switchPenalty);
       warmedUp = startWarmUp({ policy: guard ? guard(copy.policy) : copy.policy, ...(options.estimator ? {} : { estimator: copy.estimator }) }, decisions);
     }
   } else if (policyOption && typeof policyOption.decide === 'function') {

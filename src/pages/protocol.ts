@@ -28,6 +28,8 @@ export interface PageConfig {
   };
   /** abrkit policies: the adapters' `minSwitchUpIntervalMs` (absent: off). */
   readonly minSwitchUpIntervalMs?: number;
+  /** abrkit policies: the adapters' `switchPenalty` (absent: their default). */
+  readonly switchPenalty?: number;
   /** abrkit policies: the adapters' `cmcd` option as JSON (absent: off). */
   readonly cmcd?: Readonly<Record<string, unknown>>;
 }
@@ -59,6 +61,11 @@ export interface PageResult {
   segments: PageSegment[];
   /** Main-thread time of each abrkit policy decision (empty for the players' own ABR). */
   decisionMs: number[];
+  /**
+   * What made each of those decisions, from its reason: the kind (`mpc`, `plan` for the DQN's network,
+   * `dqn-out-of-distribution`), and under a guard the kind it lowered (`stall-guard(plan)`).
+   */
+  decisionKinds: string[];
   /** Decisions whose context said live (`isLive`, no `segmentsRemaining`). */
   liveDecisions: number;
   /** Live: the adapter's jumps back to the latency target (`LiveOptions.onResync`), media seconds skipped each. */

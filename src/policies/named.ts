@@ -26,6 +26,8 @@ export interface NamedPolicyOptions {
   readonly qoe?: QoeName;
   /** Reproduce Pensieve's RobustMPC quirks (next-chunk sizes, error history kept across resets). */
   readonly pensieveQuirks?: boolean;
+  /** RobustMPC: QoE units charged per rung change in its plan (`RobustMpcOptions.switchPenalty`; default 0). */
+  readonly switchPenalty?: number;
 }
 
 /** Pensieve's baselines predict with the harmonic mean of the last 5 samples. */
@@ -79,7 +81,7 @@ export function createNamedPolicy(name: string, options: NamedPolicyOptions = {}
       return { policy: createLivePolicy(), estimator: estimatorName === 'chunked' ? createChunkedThroughputEstimator({ windowSamples: 4 }) : estimator };
     case 'robustmpc':
       return {
-        policy: createRobustMpcPolicy({ qoe: options.qoe ?? 'lin', pensieveNextChunkSizes: quirks }),
+        policy: createRobustMpcPolicy({ qoe: options.qoe ?? 'lin', pensieveNextChunkSizes: quirks, switchPenalty: options.switchPenalty ?? 0 }),
         estimator: estimatorName === 'regression' ? estimator : withPredictionErrors(estimator, { windowSize: 5, keepAcrossResets: quirks }),
       };
   }

@@ -22,6 +22,13 @@ export interface RobustMpcOptions {
    * last known size). Off by default; the parity check turns it on.
    */
   readonly pensieveNextChunkSizes: boolean;
+  /**
+   * A cost per rung change in the plan, in QoE units (QoE_lin: Mbit/s-seconds of one chunk), on top
+   * of the QoE's own smoothness term, which charges the size of a change but not how many there are:
+   * a climb of three one-rung steps costs as much as one three-rung jump. With a cost per switch the
+   * plan prefers fewer, larger changes. 0 (default): the QoE alone, as in Yin et al.
+   */
+  readonly switchPenalty: number;
 }
 
 export const ROBUST_MPC_DEFAULTS: RobustMpcOptions = Object.freeze({
@@ -29,6 +36,7 @@ export const ROBUST_MPC_DEFAULTS: RobustMpcOptions = Object.freeze({
   qoe: 'lin',
   startRung: 0,
   pensieveNextChunkSizes: false,
+  switchPenalty: 0,
 });
 
 /**
@@ -44,6 +52,9 @@ export function createRobustMpcPolicy(options: Partial<RobustMpcOptions> = {}): 
   const { horizon, startRung, pensieveNextChunkSizes } = resolved;
   if (!Number.isInteger(horizon) || horizon < 1 || horizon > 10) {
     throw invalidOptions('robustmpc', `horizon must be an integer in [1, 10], got ${horizon}`);
+  }
+  if (!(Number.isFinite(resolved.switchPenalty) && resolved.switchPenalty >= 0)) {
+    throw invalidOptions('robustmpc', `switchPenalty must be a finite number >= 0, got ${resolved.switchPenalty}`);
   }
   let cachedLadder: Ladder | null = null;
   let model: QoeModel | null = null;
@@ -87,6 +98,7 @@ export function createRobustMpcPolicy(options: Partial<RobustMpcOptions> = {}): 
         bufferS: context.bufferS,
         segmentDurationS: ladder.segmentDurationS,
         playbackRate: context.playbackRate > 0 ? context.playbackRate : 1,
+        switchPenalty: resolved.switchPenalty,
       });
       return { rungIndex: plan[0], reason: { kind: 'mpc', predictedBps, plan, objective } };
     },
@@ -105,6 +117,8 @@ interface SearchInput {
   readonly segmentDurationS: number;
   /** Media seconds played per wall second while downloading. */
   readonly playbackRate: number;
+  /** QoE units charged per rung change. */
+  readonly switchPenalty: number;
 }
 
 /** Reusable branch-and-bound over plans; allocation-free per call after construction. */
@@ -127,6 +141,7 @@ class PlanSearch {
     const divisor = model.unitDivisor;
     const rebufferPenalty = model.rebufferPenalty;
     const smoothPenalty = model.smoothPenalty;
+    const switchPenalty = input.switchPenalty;
     let maxUnits = -Infinity;
     for (let r = minRung; r <= maxRung; r++) maxUnits = Math.max(maxUnits, units[r]);
     const downloadS = this.downloadS;
@@ -143,6 +158,7 @@ class PlanSearch {
       let rebufferS = 0;
       let unitSum = 0;
       let smoothUnits = 0;
+      let switches = 0;
       let previous = input.lastRung;
       for (let step = 0; step < steps; step++) {
         const rung = plan[step];
@@ -154,9 +170,10 @@ class PlanSearch {
         bufferS += segmentS;
         unitSum += units[rung];
         smoothUnits += Math.abs(units[rung] - units[previous]);
+        if (rung !== previous) switches++;
         previous = rung;
       }
-      return unitSum / divisor - rebufferPenalty * rebufferS - (smoothPenalty * smoothUnits) / divisor;
+      return unitSum / divisor - rebufferPenalty * rebufferS - (smoothPenalty * smoothUnits) / divisor - switchPenalty * switches;
     };
     // Seed the bound with the best constant plan, so the search prunes from its first branch.
     for (let rung = minRung; rung <= maxRung; rung++) {
@@ -169,9 +186,9 @@ class PlanSearch {
     }
 
     // Depth-first, higher rungs first; ties go to the lexicographically larger plan.
-    const visit = (step: number, previousRung: number, bufferS: number, unitSum: number, rebufferS: number, smoothUnits: number): void => {
+    const visit = (step: number, previousRung: number, bufferS: number, unitSum: number, rebufferS: number, smoothUnits: number, switchCost: number): void => {
       if (step === steps) {
-        const objective = unitSum / divisor - rebufferPenalty * rebufferS - (smoothPenalty * smoothUnits) / divisor;
+        const objective = unitSum / divisor - rebufferPenalty * rebufferS - (smoothPenalty * smoothUnits) / divisor - switchCost;
         if (objective > this.#bestObjective || (objective === this.#bestObjective && lexGreater(current, best, steps))) {
           this.#bestObjective = objective;
           best.set(current);
@@ -192,15 +209,16 @@ class PlanSearch {
         nextBuffer += segmentS;
         const nextUnits = unitSum + units[rung];
         const nextSmooth = smoothUnits + Math.abs(units[rung] - units[previousRung]);
+        const nextSwitchCost = rung === previousRung ? switchCost : switchCost + switchPenalty;
         // Best case for the rest: top utility, no stall, no switch.
         const bound =
-          (nextUnits + (remaining - 1) * maxUnits) / divisor - rebufferPenalty * nextRebuffer - (smoothPenalty * nextSmooth) / divisor;
+          (nextUnits + (remaining - 1) * maxUnits) / divisor - rebufferPenalty * nextRebuffer - (smoothPenalty * nextSmooth) / divisor - nextSwitchCost;
         if (bound < this.#bestObjective - 1e-9) continue;
         current[step] = rung;
-        visit(step + 1, rung, nextBuffer, nextUnits, nextRebuffer, nextSmooth);
+        visit(step + 1, rung, nextBuffer, nextUnits, nextRebuffer, nextSmooth, nextSwitchCost);
       }
     };
-    visit(0, input.lastRung, input.bufferS, 0, 0, 0);
+    visit(0, input.lastRung, input.bufferS, 0, 0, 0, 0);
     return { plan: Array.from(best.subarray(0, steps)), objective: this.#bestObjective };
   }
 }

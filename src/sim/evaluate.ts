@@ -38,6 +38,8 @@ export interface BuiltinPolicyOptions {
   readonly qoe: QoeName;
   /** Reproduce Pensieve's RobustMPC quirks: next-chunk sizes, and error history kept across traces. */
   readonly pensieveQuirks: boolean;
+  /** RobustMPC: QoE units charged per rung change in its plan (default 0). */
+  readonly switchPenalty?: number;
 }
 
 export const BUILTIN_POLICY_NAMES = POLICY_NAMES;

@@ -74,4 +74,19 @@ describe('learned policies by name in the adapters', () => {
     expect(() => createAdapterPolicy({ policy: 'dqn', warmUpDecisions: -1 })).toThrow(/warmUpDecisions/);
     expect(() => createAdapterPolicy({ policy: 'nope' as never })).toThrow(/unknown|policy/i);
   });
+
+  it('switchPenalty reaches the RobustMPC of robustmpc, robustmpc+learned and the stand-in', () => {
+    // At 2.5 Mbit/s with 4 s buffered on rung 0, RobustMPC alone plans 0 -> 3 -> 4; at 1 QoE unit a switch it stays on 0.
+    const ramp: DecisionContext = { ...context(5, 2.5), bufferS: 4, lastRungIndex: 0, prediction: { throughputBps: 2.5e6, errorRatio: 0 } };
+    const first = (options: Parameters<typeof createAdapterPolicy>[0]) => {
+      const reason = inner(createAdapterPolicy({ warmUpDecisions: 0, ...options }).policy.decide(ramp).reason);
+      if (reason.kind !== 'mpc') throw new Error(`expected an mpc decision, got ${reason.kind}`);
+      return reason.plan[0];
+    };
+    expect(first({ policy: 'robustmpc' })).toBeGreaterThan(0);
+    expect(first({ policy: 'robustmpc', switchPenalty: 1 })).toBe(0);
+    // robustmpc+learned before its module has loaded: the stand-in RobustMPC with the same penalty.
+    expect(first({ policy: 'robustmpc+learned', switchPenalty: 1 })).toBe(0);
+    expect(() => createAdapterPolicy({ policy: 'robustmpc', switchPenalty: -1 })).toThrow(/switchPenalty/);
+  });
 });

@@ -6,7 +6,7 @@ import { ladderFromBitrates, segmentSizeBytes, type Ladder } from '../../src/cor
 import { contextFor, PENSIEVE_LADDER } from '../helpers.js';
 
 /** Exhaustive reference: every rung combination, ties to the lexicographically last (Pensieve's `>=`). */
-function bruteForce(ladder: Ladder, bufferS: number, lastRung: number, bps: number, segment: number, steps: number) {
+function bruteForce(ladder: Ladder, bufferS: number, lastRung: number, bps: number, segment: number, steps: number, switchPenalty = 0) {
   const model = createQoeModel('lin', ladder);
   const n = ladder.renditions.length;
   let best = -Infinity;
@@ -19,6 +19,7 @@ function bruteForce(ladder: Ladder, bufferS: number, lastRung: number, bps: numb
     let rebuffer = 0;
     let units = 0;
     let smooth = 0;
+    let switches = 0;
     let last = lastRung;
     plan.forEach((rung, step) => {
       const dt = (segmentSizeBytes(ladder, segment + step, rung) * 8) / bps;
@@ -29,9 +30,10 @@ function bruteForce(ladder: Ladder, bufferS: number, lastRung: number, bps: numb
       buffer += ladder.segmentDurationS;
       units += model.utilityUnits[rung];
       smooth += Math.abs(model.utilityUnits[rung] - model.utilityUnits[last]);
+      if (rung !== last) switches++;
       last = rung;
     });
-    const objective = units / model.unitDivisor - model.rebufferPenalty * rebuffer - smooth / model.unitDivisor;
+    const objective = units / model.unitDivisor - model.rebufferPenalty * rebuffer - smooth / model.unitDivisor - switchPenalty * switches;
     if (objective >= best) {
       best = objective;
       bestPlan = plan;
@@ -65,6 +67,75 @@ describe('robustmpc', () => {
       ),
       { numRuns: 400, seed: 7 },
     );
+  });
+
+  it('plans exactly what exhaustive search plans with a cost per switch', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 100, max: 8000 }), { minLength: 2, maxLength: 5 }),
+        fc.double({ min: 0, max: 30, noNaN: true }),
+        fc.double({ min: 0.1, max: 10, noNaN: true }),
+        fc.double({ min: 0, max: 3, noNaN: true }),
+        fc.nat(),
+        (kbps, bufferS, mbps, switchPenalty, lastSeed) => {
+          const ladder = ladderFromBitrates([...kbps].sort((a, b) => a - b).map((k) => k * 1000), 4);
+          const lastRung = lastSeed % kbps.length;
+          const decision = createRobustMpcPolicy({ horizon: 4, switchPenalty }).decide(
+            contextFor(ladder, { bufferS, lastRungIndex: lastRung, prediction: { throughputBps: mbps * 1e6, errorRatio: 0 }, segmentsRemaining: 99 }),
+          );
+          const reference = bruteForce(ladder, bufferS, lastRung, mbps * 1e6, 10, 4, switchPenalty);
+          if (decision.reason.kind !== 'mpc') throw new Error(`expected an mpc decision, got ${decision.reason.kind}`);
+          expect(decision.reason.objective).toBeCloseTo(reference.objective, 9);
+          expect(decision.reason.plan).toEqual(reference.plan);
+        },
+      ),
+      { numRuns: 300, seed: 11 },
+    );
+  });
+
+  it('plans no more switches with a larger cost per switch', () => {
+    const switches = (plan: readonly number[], last: number) => plan.filter((rung, i) => rung !== (i === 0 ? last : plan[i - 1])).length;
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 100, max: 8000 }), { minLength: 2, maxLength: 6 }),
+        fc.double({ min: 0, max: 30, noNaN: true }),
+        fc.double({ min: 0.1, max: 10, noNaN: true }),
+        fc.double({ min: 0, max: 2, noNaN: true }),
+        fc.double({ min: 0, max: 2, noNaN: true }),
+        fc.nat(),
+        (kbps, bufferS, mbps, low, extra, lastSeed) => {
+          const ladder = ladderFromBitrates([...kbps].sort((a, b) => a - b).map((k) => k * 1000), 4);
+          const lastRung = lastSeed % kbps.length;
+          const context = contextFor(ladder, { bufferS, lastRungIndex: lastRung, prediction: { throughputBps: mbps * 1e6, errorRatio: 0 }, segmentsRemaining: 99 });
+          const plans = [low, low + extra].map((switchPenalty) => {
+            const reason = createRobustMpcPolicy({ switchPenalty }).decide(context).reason;
+            if (reason.kind !== 'mpc') throw new Error(`expected an mpc decision, got ${reason.kind}`);
+            return reason.plan;
+          });
+          expect(switches(plans[1], lastRung)).toBeLessThanOrEqual(switches(plans[0], lastRung));
+        },
+      ),
+      { numRuns: 300, seed: 5 },
+    );
+  });
+
+  it('climbs a ramp in fewer steps with a cost per switch', () => {
+    // The QoE alone plans 0 -> 3 -> 4 (two switches: its smoothness term charges the size of a change,
+    // not how many); at 1 QoE unit a switch the plan stays a chunk longer and jumps once (0 -> 4).
+    const ladder = ladderFromBitrates([300, 750, 1200, 1850, 2850, 4300].map((k) => k * 1000), 4);
+    const context = contextFor(ladder, { bufferS: 4, lastRungIndex: 0, prediction: { throughputBps: 2.5e6, errorRatio: 0 }, segmentsRemaining: 99 });
+    const plan = (switchPenalty: number) => {
+      const reason = createRobustMpcPolicy({ switchPenalty }).decide(context).reason;
+      if (reason.kind !== 'mpc') throw new Error(`expected an mpc decision, got ${reason.kind}`);
+      return reason.plan;
+    };
+    const count = (p: readonly number[]) => p.filter((rung, i) => rung !== (i === 0 ? 0 : p[i - 1])).length;
+    expect(count(plan(1))).toBeLessThan(count(plan(0)));
+  });
+
+  it('rejects a negative or non-finite switch penalty', () => {
+    expect(() => createRobustMpcPolicy({ switchPenalty: -1 })).toThrow(/switchPenalty/);
+    expect(() => createRobustMpcPolicy({ switchPenalty: Number.NaN })).toThrow(/switchPenalty/);
   });
 
   it('discounts the prediction by its recent error', () => {

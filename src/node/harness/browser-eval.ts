@@ -36,6 +36,8 @@ export interface BrowserEvalSession {
   readonly segmentRungs: readonly number[];
   /** Main-thread time of each abrkit decision, ms (empty for the player's own ABR). */
   readonly decisionMs: readonly number[];
+  /** What made each decision, from its reason (`mpc`, `plan`, `stall-guard(plan)`, ...). */
+  readonly decisionKinds: readonly string[];
   readonly errors: readonly string[];
   readonly live: LiveFigures | null;
   /** Live: the adapter's jumps back to the target (`--resync-above`), media seconds skipped each. */
@@ -59,6 +61,8 @@ export async function browserEval(options: {
   bufferGoalS?: number | undefined;
   /** abrkit policies: the adapters' `minSwitchUpIntervalMs`. */
   minSwitchUpIntervalMs?: number | undefined;
+  /** abrkit policies: the adapters' `switchPenalty`. */
+  switchPenalty?: number | undefined;
   /** A generated stream's folder, or a user's stream from `openSource`. */
   mediaDir: string | PlayableSource;
   format?: StreamFormat;
@@ -91,6 +95,7 @@ export async function browserEval(options: {
             ...(options.rttMs === undefined ? {} : { rttMs: options.rttMs }),
             ...(options.bufferGoalS === undefined ? {} : { bufferGoalS: options.bufferGoalS }),
             ...(options.minSwitchUpIntervalMs === undefined ? {} : { minSwitchUpIntervalMs: options.minSwitchUpIntervalMs }),
+            ...(options.switchPenalty === undefined ? {} : { switchPenalty: options.switchPenalty }),
             ...(options.live
               ? {
                   [options.live.mode === 'll-dash' ? 'llDash' : 'llHls']: {
@@ -101,7 +106,7 @@ export async function browserEval(options: {
               : {}),
           });
           runs.push(session);
-          sessions.push({ player: options.player, policy, trace: trace.name, qoe: session.qoe, bitrateKbps: session.bitrateKbps, rebufferS: session.rebufferS, stalls: session.stalls, switches: session.switches, startupS: session.startupS, fallbacks: session.fallbacks, segmentRungs: session.segmentRungs, decisionMs: session.decisionMs, errors: session.errors, live: session.live && liveFigures(session.live), liveResyncsS: session.liveResyncsS });
+          sessions.push({ player: options.player, policy, trace: trace.name, qoe: session.qoe, bitrateKbps: session.bitrateKbps, rebufferS: session.rebufferS, stalls: session.stalls, switches: session.switches, startupS: session.startupS, fallbacks: session.fallbacks, segmentRungs: session.segmentRungs, decisionMs: session.decisionMs, decisionKinds: session.decisionKinds, errors: session.errors, live: session.live && liveFigures(session.live), liveResyncsS: session.liveResyncsS });
           options.onSession?.(session);
           done++;
           process.stderr.write(

@@ -63,6 +63,8 @@ export interface BrowserRunOptions {
   readonly hide?: PageConfig['hide'];
   /** abrkit policies: the adapters' `minSwitchUpIntervalMs`. */
   readonly minSwitchUpIntervalMs?: number;
+  /** abrkit policies: the adapters' `switchPenalty`. */
+  readonly switchPenalty?: number;
   /** abrkit policies: the adapters' `cmcd` option, as JSON (e.g. event mode to a collector). */
   readonly cmcd?: PageConfig['cmcd'];
 }
@@ -95,6 +97,8 @@ export interface BrowserRunResult extends SessionMetrics {
   readonly errors: readonly string[];
   readonly playerErrors: readonly string[];
   readonly decisionMs: readonly number[];
+  /** What made each decision (`PageResult.decisionKinds`). */
+  readonly decisionKinds: readonly string[];
   /** Decisions whose context said live (`isLive`, no `segmentsRemaining`). */
   readonly liveDecisions: number;
   /** Live: the adapter's jumps back to the target, media seconds skipped each. */
@@ -187,6 +191,7 @@ export class BrowserHarness {
       ...(options.viewer ? { viewer: options.viewer } : {}),
       ...(options.hide ? { hide: options.hide } : {}),
       ...(options.minSwitchUpIntervalMs ? { minSwitchUpIntervalMs: options.minSwitchUpIntervalMs } : {}),
+      ...(options.switchPenalty === undefined ? {} : { switchPenalty: options.switchPenalty }),
       ...(options.cmcd ? { cmcd: options.cmcd } : {}),
     };
     const context = await this.#browser.newContext();
@@ -213,7 +218,7 @@ export class BrowserHarness {
     const wallS = (Date.now() - startedMs) / 1000;
     const requests = [...this.#server.log];
     const live = ll && llStream ? liveSummary(llStream, result, sessionStartMs, ll.targetLatencyS) : null;
-    return { live, ...summarize(stream, durationS, result, requests), player: options.player, policy: options.policy, trace: options.trace.name, ended: result.ended, abandons: result.abandons, fallbacks: result.fallbacks, errors: [...pageErrors, ...result.errors], playerErrors: result.playerErrors, decisionMs: result.decisionMs, liveDecisions: result.liveDecisions, liveResyncsS: result.liveResyncsS ?? [], finalTimeS: result.finalTimeS, segmentRungs: result.segments.map((s) => s.rungIndex), codecs: countCodecs(result), codecChoice: result.codecChoice, sampleUrls: result.sampleUrls, requests, wallS, timeline: { hiddenMs: result.hiddenMs, bufferSamples: result.bufferSamples, viewerChanges: result.viewerChanges, segmentTimes: result.segmentTimes, stalls: result.stalls } };
+    return { live, ...summarize(stream, durationS, result, requests), player: options.player, policy: options.policy, trace: options.trace.name, ended: result.ended, abandons: result.abandons, fallbacks: result.fallbacks, errors: [...pageErrors, ...result.errors], playerErrors: result.playerErrors, decisionMs: result.decisionMs, decisionKinds: result.decisionKinds ?? [], liveDecisions: result.liveDecisions, liveResyncsS: result.liveResyncsS ?? [], finalTimeS: result.finalTimeS, segmentRungs: result.segments.map((s) => s.rungIndex), codecs: countCodecs(result), codecChoice: result.codecChoice, sampleUrls: result.sampleUrls, requests, wallS, timeline: { hiddenMs: result.hiddenMs, bufferSamples: result.bufferSamples, viewerChanges: result.viewerChanges, segmentTimes: result.segmentTimes, stalls: result.stalls } };
   }
 
   async close(): Promise<void> {

@@ -7,6 +7,7 @@
  */
 import type { AbrPolicy } from '../../core/policy.js';
 import type { ThroughputEstimator } from '../../core/estimator.js';
+import type { Decision, DecisionReason } from '../../core/decision.js';
 import { createAdapterPolicy, type AdapterOptions } from '../../adapters/setup.js';
 import type { PageConfig, PageResult, PageSegment } from '../protocol.js';
 import { bufferAheadS, startPlayerSession, watchStalls } from '../player-session.js';
@@ -28,6 +29,7 @@ const result: PageResult = {
   stalls: [],
   segments: [],
   decisionMs: [],
+  decisionKinds: [],
   liveDecisions: 0,
   liveResyncsS: [],
   abandons: 0,
@@ -98,16 +100,26 @@ function finish(ended: boolean): void {
   video.pause();
 }
 
+/** A decision's reason as a short label for the run's JSON (see `PageResult.decisionKinds`). */
+function reasonKind(reason: DecisionReason): string {
+  if (reason.kind === 'stall-guard' || reason.kind === 'hysteresis') return `${reason.kind}(${reasonKind(reason.proposed.reason)})`;
+  if (reason.kind === 'dqn') return `dqn-${reason.fallback}`;
+  return reason.kind;
+}
+
 function timedPolicy(inner: AbrPolicy): AbrPolicy {
   return {
     name: inner.name,
     decide(context) {
       const start = performance.now();
       if (context.isLive && context.segmentsRemaining === null) result.liveDecisions++;
+      let decision: Decision | undefined;
       try {
-        return inner.decide(context);
+        decision = inner.decide(context);
+        return decision;
       } finally {
         result.decisionMs.push(performance.now() - start);
+        result.decisionKinds.push(decision ? reasonKind(decision.reason) : 'threw');
       }
     },
     reset: () => inner.reset?.(),
@@ -123,6 +135,7 @@ function namedPolicy(): { policy: AbrPolicy; estimator: ThroughputEstimator } {
   const built = createAdapterPolicy({
     policy: config.policy as AdapterOptions['policy'],
     onPolicyError: (error) => result.errors.push(`${config.policy} fell back: ${error.message}`),
+    ...(config.switchPenalty === undefined ? {} : { switchPenalty: config.switchPenalty }),
   });
   return { policy: built.policy, estimator: built.estimator };
 }

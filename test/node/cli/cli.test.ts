@@ -97,6 +97,20 @@ describe('abrkit CLI', () => {
     expect(cli(['eval', '--viewers', 'default', '--traces', traces, '--viewer-options', '{"minSurvival":2}']).status).toBe(1);
   });
 
+  it('eval --switch-penalty charges RobustMPC per switch: fewer switches, and a bad value is a usage error', () => {
+    const switches = (penalty: string) => {
+      const out = join(dir, `switch-${penalty}.json`);
+      const run = cli(['eval', '--video', join(dir, 'ladder.json'), '--traces', traces, '--policies', 'robustmpc,robustmpc+learned', '--switch-penalty', penalty, '--json', out]);
+      expect(run.status).toBe(0);
+      return (JSON.parse(readFileSync(out, 'utf8')).summary as { switches: number }[]).map((s) => s.switches);
+    };
+    const free = switches('0');
+    const charged = switches('3');
+    expect(free[0]).toBeGreaterThan(0);
+    charged.forEach((n, i) => expect(n).toBeLessThan(free[i]));
+    expect(cli(['eval', '--traces', traces, '--switch-penalty', '-1']).status).toBe(2);
+  });
+
   it('fails with a typed message naming the file and line of a malformed trace', () => {
     const bad = join(dir, 'bad');
     mkdirSync(bad);

@@ -30,6 +30,8 @@ to each trace, and measures from the <video> element. Traces are cut to the play
   --buffer <s>           forward buffer for every player and policy (default 30)
   --min-switch-up <ms>   abrkit policies: no switch up within this long of the last switch
                          (the adapters' minSwitchUpIntervalMs; default off)
+  --switch-penalty <x>   robustmpc, robustmpc+learned: QoE_lin units RobustMPC's plan is charged per
+                         rung change (the adapters' switchPenalty; default theirs)
   --src <url|dir|file>   your own HLS or DASH stream: a manifest URL (played through a local proxy
                          over the same shaped link), a manifest file, or a folder holding one
                          (served locally). hls.js plays HLS; shaka plays HLS or DASH
@@ -62,6 +64,7 @@ export async function run(args: string[]): Promise<void> {
       rtt: { type: 'string' },
       buffer: { type: 'string' },
       'min-switch-up': { type: 'string' },
+      'switch-penalty': { type: 'string' },
       media: { type: 'string' },
       stream: { type: 'string' },
       src: { type: 'string' },
@@ -88,6 +91,8 @@ export async function run(args: string[]): Promise<void> {
   const rttMs = positive(values.rtt, 'rtt');
   const bufferGoalS = positive(values.buffer, 'buffer');
   const minSwitchUpIntervalMs = positive(values['min-switch-up'], 'min-switch-up');
+  const switchPenalty = values['switch-penalty'] === undefined ? undefined : Number(values['switch-penalty']);
+  if (switchPenalty !== undefined && !(switchPenalty >= 0 && Number.isFinite(switchPenalty))) throw new UsageError(`--switch-penalty must be a number >= 0, got '${values['switch-penalty']}'`);
   const format = values.format;
   if (format !== undefined && format !== 'hls' && format !== 'dash' && format !== 'hls-aes') throw new UsageError(`--format must be hls, dash or hls-aes, got '${format}'`);
   if (format === 'dash' && player === 'hls') throw new UsageError('hls.js plays HLS only: --format hls or hls-aes');
@@ -116,7 +121,7 @@ export async function run(args: string[]): Promise<void> {
   } else {
     mediaDir = values.media ?? ensureTestStream(streamName, (line) => console.error(`browser-eval: ${line}`)).dir;
   }
-  const result = await browserEval({ player, policies, traces, durationS: durationOption, repeat, rttMs, bufferGoalS, minSwitchUpIntervalMs, mediaDir, ...(format ? { format } : {}), ...(live ? { live: { mode: live, targetLatencyS, resyncAboveS } } : {}) });
+  const result = await browserEval({ player, policies, traces, durationS: durationOption, repeat, rttMs, bufferGoalS, minSwitchUpIntervalMs, switchPenalty, mediaDir, ...(format ? { format } : {}), ...(live ? { live: { mode: live, targetLatencyS, resyncAboveS } } : {}) });
   console.log(`\n${player}, ${traces.length} traces x ${repeat}, QoE_lin\n`);
   console.log(formatBrowserSummary(result));
   if (values.json) {

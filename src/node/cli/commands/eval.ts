@@ -56,7 +56,7 @@ function isOutOfDistribution(reason: DecisionReason): boolean {
   return false;
 }
 
-const LEARNED_POLICIES: Record<string, (qoe: Qoe) => PolicySpec> = {
+const LEARNED_POLICIES: Record<string, (qoe: Qoe, switchPenalty: number) => PolicySpec> = {
   dqn: () => ({
     name: 'dqn',
     createPolicy: () =>
@@ -64,9 +64,9 @@ const LEARNED_POLICIES: Record<string, (qoe: Qoe) => PolicySpec> = {
       countingFallbacks(withStallGuard(createDqnPolicy({ model: DEFAULT_DQN_MODEL, warmUpDecisions: 0, timeBudgetMs: Infinity, onError: (error) => console.error(`dqn: ${error.message}`) }))),
     createEstimator: () => withPredictionErrors(createNamedEstimator('harmonic'), { windowSize: 5 }),
   }),
-  'robustmpc+learned': (qoe) => ({
+  'robustmpc+learned': (qoe, switchPenalty) => ({
     name: 'robustmpc+learned',
-    createPolicy: () => withStallGuard(createRobustMpcPolicy({ qoe })),
+    createPolicy: () => withStallGuard(createRobustMpcPolicy({ qoe, switchPenalty })),
     createEstimator: () => createThroughputRegressor({ initial: DEFAULT_DQN_MODEL.regressor }),
   }),
 };
@@ -109,6 +109,8 @@ const HELP = `usage: abrkit eval [--video <path> | --manifest <file|url>] [--tra
   --qoe <lin|log|hd>   QoE model (default lin)
   --mode <m>           pensieve | realistic (default realistic)
   --pensieve-quirks    RobustMPC as in Pensieve's code: next-chunk sizes, error history kept across traces
+  --switch-penalty <x> robustmpc, robustmpc+learned: QoE units the plan is charged per rung change
+                       (the adapters' switchPenalty; default 0)
   --bitrates <list>    nominal kbps per rung, for video_size_N folders (default: inferred)
   --chunks <n>         pensieve mode: chunks per session (default 48)
   --json <file>        also write {summary, perTrace} as JSON
@@ -159,6 +161,7 @@ export async function run(args: string[]): Promise<void> {
       qoe: { type: 'string' },
       mode: { type: 'string' },
       'pensieve-quirks': { type: 'boolean' },
+      'switch-penalty': { type: 'string' },
       bitrates: { type: 'string' },
       chunks: { type: 'string' },
       json: { type: 'string' },
@@ -183,13 +186,15 @@ export async function run(args: string[]): Promise<void> {
     .map((s) => s.trim())
     .filter(Boolean);
   const pensieveQuirks = values['pensieve-quirks'] ?? false;
+  const switchPenalty = values['switch-penalty'] === undefined ? 0 : Number(values['switch-penalty']);
+  if (!(switchPenalty >= 0 && Number.isFinite(switchPenalty))) throw new UsageError(`--switch-penalty: '${values['switch-penalty']}' is not a number >= 0`);
   const specs = names
     .filter((n) => n !== OPTIMAL_POLICY_NAME)
     .map((n) => {
       const learned = LEARNED_POLICIES[n];
-      if (learned) return learned(qoe);
+      if (learned) return learned(qoe, switchPenalty);
       try {
-        return builtinPolicySpec(n, { qoe, pensieveQuirks });
+        return builtinPolicySpec(n, { qoe, pensieveQuirks, switchPenalty });
       } catch (error) {
         throw new UsageError(error instanceof Error ? error.message : String(error));
       }
