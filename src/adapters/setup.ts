@@ -2,6 +2,7 @@
  * What both player adapters share: options and defaults, named policies, the controller and
  * abandonment rule they drive, and the policy's warm-up.
  */
+import type { LiveState } from '../core/live.js';
 import type { AbrPolicy } from '../core/policy.js';
 import type { ThroughputEstimator } from '../core/estimator.js';
 import type { Clock } from '../core/clock.js';
@@ -181,10 +182,17 @@ export function resolveLiveOptions(live: LiveOptions | undefined): LiveOptions |
   return live;
 }
 
-/** After a live decision: the jump back to the target when the latency is too far over it (`LiveOptions.resyncAboveS`). */
-export function applyLiveResync(media: ResyncMedia | null, live: LiveOptions, latencyS: number): void {
-  const resync = resyncToTarget(media, latencyS, live.targetLatencyS, live.resyncAboveS ?? LIVE_DEFAULTS.resyncAboveS);
-  if (resync) live.onResync?.(resync);
+/**
+ * Before a live decision: the jump back to the target when the latency is too far over it
+ * (`LiveOptions.resyncAboveS`). Returns the state the decision should see: the latency less the
+ * media skipped (the players cache their latency figure until the next timeupdate; the buffer ahead
+ * they compute from the element, which has already moved).
+ */
+export function applyLiveResync(media: ResyncMedia | null, live: LiveOptions, state: LiveState): LiveState {
+  const resync = resyncToTarget(media, state.latencyS, live.targetLatencyS, live.resyncAboveS ?? LIVE_DEFAULTS.resyncAboveS);
+  if (!resync) return state;
+  live.onResync?.(resync);
+  return { ...state, latencyS: state.latencyS - resync.jumpS };
 }
 
 /** Sets the element's rate to a decision's, when it asks for one that differs (0.001 apart: no churn of ratechange events). */

@@ -9,8 +9,8 @@
  * (chunked transfer: the link idles between chunks when it is faster than the encoder). Playback
  * starts once `startupBufferS` is buffered and runs at the rate the policy asks for; when the
  * playhead reaches the end of the buffer it stalls until `resumeBufferS` is buffered.
- * More than `resyncAboveS` over the target at a decision while playing, the playhead jumps ahead
- * within the buffer (`resyncJumpS`, as the adapters do after a long stall).
+ * More than `resyncAboveS` over the target at a decision while playing, the playhead first jumps
+ * ahead within the buffer (`resyncJumpS`, as the adapters do after a long stall), then the policy decides.
  * Latency (edge minus playhead) and the rate are sampled once per wall second after playback starts.
  * The decision context carries `live: { latencyS, targetLatencyS, partDurationS }` and the
  * measured sample carries per-chunk timings, as the adapters provide them.
@@ -141,6 +141,13 @@ export function runLiveSession(trace: Trace, video: SimVideo, controller: AbrCon
   let firstPart = startPartIndex - segmentIndex * partsPerSegment;
   while (wallS < o.sessionS) {
     clock?.setMs(wallS * 1000);
+    // The jump first, as the adapters make it: the decision sees the latency and buffer after it.
+    const jumpS = playing ? resyncJumpS(edgeAt(wallS) - playheadS, o.targetLatencyS, o.resyncAboveS, bufferedEndS - playheadS) : 0;
+    if (jumpS > 0) {
+      playheadS += jumpS;
+      resyncs += 1;
+      skippedS += jumpS;
+    }
     const decision = controller.decide({
       segmentIndex,
       segmentsRemaining: null,
@@ -150,12 +157,6 @@ export function runLiveSession(trace: Trace, video: SimVideo, controller: AbrCon
       isLive: true,
       live: { latencyS: edgeAt(wallS) - playheadS, targetLatencyS: o.targetLatencyS, partDurationS: partS },
     });
-    const jumpS = playing ? resyncJumpS(edgeAt(wallS) - playheadS, o.targetLatencyS, o.resyncAboveS, bufferedEndS - playheadS) : 0;
-    if (jumpS > 0) {
-      playheadS += jumpS;
-      resyncs += 1;
-      skippedS += jumpS;
-    }
     if (decision.playbackRate !== undefined && decision.playbackRate !== rate) {
       rate = decision.playbackRate;
       rateChanges += 1;

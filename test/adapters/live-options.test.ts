@@ -45,10 +45,13 @@ describe('adapter live options', () => {
     expect(resyncToTarget(media(20, [[18, 40]]), Number.NaN, 3, 3)).toBeNull();
     // Through the adapters' hook: reported; off by default (as in the players).
     const seen: LiveResync[] = [];
-    applyLiveResync(media(20, [[18, 40]]), { targetLatencyS: 3, resyncAboveS: 3, onResync: (r) => seen.push(r) }, 6.5);
+    // It runs before the decision, which then sees the latency after the jump.
+    const state = { latencyS: 6.5, targetLatencyS: 3, partDurationS: 1 };
+    expect(applyLiveResync(media(20, [[18, 40]]), { targetLatencyS: 3, resyncAboveS: 3, onResync: (r) => seen.push(r) }, state)).toEqual({ ...state, latencyS: 3 });
     expect(seen.map((r) => r.jumpS)).toEqual([3.5]);
     const untouched = media(20, [[18, 40]]);
-    applyLiveResync(untouched, { targetLatencyS: 3, onResync: (r) => seen.push(r) }, 60);
+    const far60 = { latencyS: 60, targetLatencyS: 3 };
+    expect(applyLiveResync(untouched, { targetLatencyS: 3, onResync: (r) => seen.push(r) }, far60)).toBe(far60);
     expect(seen).toHaveLength(1);
     expect(untouched.currentTime).toBe(20);
     expect(() => resolveLiveOptions({ targetLatencyS: 3, resyncAboveS: 0 })).toThrow(/resyncAboveS/);

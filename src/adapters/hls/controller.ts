@@ -185,7 +185,8 @@ export class AbrkitHlsController implements Omit<AbrComponentAPI, 'bwEstimator'>
     this.#viewer?.attach(media);
     const lowest = this.#viewer?.update()?.lowestRung ?? false;
     const capped = lowest ? bounds.min : this.#limits.maxRungIndex(mapping.ladder, media as HTMLVideoElement | null, playing >= 0 ? (mapping.rungOf[playing] ?? null) : null, this.#core.clock.nowMs());
-    const live = liveOptions && isLive ? this.#liveState(liveOptions.targetLatencyS) : undefined;
+    // Back to the target first, so that the rung and the rate are chosen on the latency and buffer after the jump.
+    const live = liveOptions && isLive ? applyLiveResync(media, liveOptions, this.#liveState(liveOptions.targetLatencyS)) : undefined;
     const decision = this.#core.controller.decide({
       segmentIndex: this.#epoch,
       segmentsRemaining,
@@ -198,7 +199,6 @@ export class AbrkitHlsController implements Omit<AbrComponentAPI, 'bwEstimator'>
       maxRungIndex: Math.max(bounds.min, Math.min(bounds.max, capped)),
     });
     if (liveOptions) applyPlaybackRate(media, decision.playbackRate);
-    if (liveOptions && live) applyLiveResync(media, liveOptions, live.latencyS);
     const level = mapping.playerIndexOf[decision.rungIndex] ?? minAutoLevel;
     this.#cached = { epoch: this.#epoch, minLevel: minAutoLevel, maxLevel: maxAutoLevel, level };
     return level;

@@ -463,7 +463,8 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
     }
     const lowest = this.#viewer?.update()?.lowestRung ?? false;
     const capped = lowest ? bounds.min : this.#limits.maxRungIndex(this.#mapping.ladder, media as HTMLVideoElement | null, this.#playingRung(), this.#core.clock.nowMs());
-    const live = liveOptions ? this.#liveState(liveOptions.targetLatencyS) : undefined;
+    // Back to the target first, so that the rung and the rate are chosen on the latency and buffer after the jump.
+    const live = liveOptions ? applyLiveResync(media, liveOptions, this.#liveState(liveOptions.targetLatencyS)) : undefined;
     const decision = this.#core.controller.decide({
       segmentIndex: this.#segmentIndex,
       segmentsRemaining,
@@ -476,7 +477,6 @@ export class AbrkitShakaAbrManager implements shaka.extern.AbrManager {
       maxRungIndex: Math.max(bounds.min, Math.min(bounds.max, capped)),
     });
     if (liveOptions) this.#applyPlaybackRate(media, decision.playbackRate);
-    if (liveOptions && live) applyLiveResync(media, liveOptions, live.latencyS);
     return this.#nearestAllowed(decision.rungIndex);
   }
 
