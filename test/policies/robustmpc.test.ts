@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { createRobustMpcPolicy } from '../../src/policies/robustmpc.js';
 import { createQoeModel } from '../../src/qoe/models.js';
 import { ladderFromBitrates, segmentSizeBytes, type Ladder } from '../../src/core/ladder.js';
+import type { Decision } from '../../src/core/decision.js';
 import { contextFor, PENSIEVE_LADDER } from '../helpers.js';
 
 /** Exhaustive reference: every rung combination, ties to the lexicographically last (Pensieve's `>=`). */
@@ -40,6 +41,12 @@ function bruteForce(ladder: Ladder, bufferS: number, lastRung: number, bps: numb
     }
   }
   return { plan: bestPlan, objective: best };
+}
+
+/** The plan of a RobustMPC decision (throws on any other reason). */
+function planOf(decision: Decision): readonly number[] {
+  if (decision.reason.kind !== 'mpc') throw new Error(`expected an mpc decision, got ${decision.reason.kind}`);
+  return decision.reason.plan;
 }
 
 describe('robustmpc', () => {
@@ -107,11 +114,7 @@ describe('robustmpc', () => {
           const ladder = ladderFromBitrates([...kbps].sort((a, b) => a - b).map((k) => k * 1000), 4);
           const lastRung = lastSeed % kbps.length;
           const context = contextFor(ladder, { bufferS, lastRungIndex: lastRung, prediction: { throughputBps: mbps * 1e6, errorRatio: 0 }, segmentsRemaining: 99 });
-          const plans = [low, low + extra].map((switchPenalty) => {
-            const reason = createRobustMpcPolicy({ switchPenalty }).decide(context).reason;
-            if (reason.kind !== 'mpc') throw new Error(`expected an mpc decision, got ${reason.kind}`);
-            return reason.plan;
-          });
+          const plans = [low, low + extra].map((switchPenalty) => planOf(createRobustMpcPolicy({ switchPenalty }).decide(context)));
           expect(switches(plans[1], lastRung)).toBeLessThanOrEqual(switches(plans[0], lastRung));
         },
       ),
@@ -124,11 +127,7 @@ describe('robustmpc', () => {
     // not how many); at 1 QoE unit a switch the plan stays a chunk longer and jumps once (0 -> 4).
     const ladder = ladderFromBitrates([300, 750, 1200, 1850, 2850, 4300].map((k) => k * 1000), 4);
     const context = contextFor(ladder, { bufferS: 4, lastRungIndex: 0, prediction: { throughputBps: 2.5e6, errorRatio: 0 }, segmentsRemaining: 99 });
-    const plan = (switchPenalty: number) => {
-      const reason = createRobustMpcPolicy({ switchPenalty }).decide(context).reason;
-      if (reason.kind !== 'mpc') throw new Error(`expected an mpc decision, got ${reason.kind}`);
-      return reason.plan;
-    };
+    const plan = (switchPenalty: number) => planOf(createRobustMpcPolicy({ switchPenalty }).decide(context));
     const count = (p: readonly number[]) => p.filter((rung, i) => rung !== (i === 0 ? 0 : p[i - 1])).length;
     expect(count(plan(1))).toBeLessThan(count(plan(0)));
   });

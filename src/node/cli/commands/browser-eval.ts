@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { loadTraces } from '../../io.js';
-import { parseCommandArgs, requireOption, UsageError } from '../args.js';
+import { numberOption, parseCommandArgs, requireOption, UsageError } from '../args.js';
 import { ADAPTER_POLICY_NAMES } from '../../../adapters/setup.js';
 import { ensureTestStream } from '../../harness/stream.js';
 import { openSource, type PlayableSource } from '../../harness/source.js';
@@ -31,7 +31,7 @@ to each trace, and measures from the <video> element. Traces are cut to the play
   --min-switch-up <ms>   abrkit policies: no switch up within this long of the last switch
                          (the adapters' minSwitchUpIntervalMs; default off)
   --switch-penalty <x>   robustmpc, robustmpc+learned: QoE_lin units RobustMPC's plan is charged per
-                         rung change (the adapters' switchPenalty; default theirs)
+                         rung change (the adapters' switchPenalty; default 0)
   --src <url|dir|file>   your own HLS or DASH stream: a manifest URL (played through a local proxy
                          over the same shaped link), a manifest file, or a folder holding one
                          (served locally). hls.js plays HLS; shaka plays HLS or DASH
@@ -91,8 +91,8 @@ export async function run(args: string[]): Promise<void> {
   const rttMs = positive(values.rtt, 'rtt');
   const bufferGoalS = positive(values.buffer, 'buffer');
   const minSwitchUpIntervalMs = positive(values['min-switch-up'], 'min-switch-up');
-  const switchPenalty = values['switch-penalty'] === undefined ? undefined : Number(values['switch-penalty']);
-  if (switchPenalty !== undefined && !(switchPenalty >= 0 && Number.isFinite(switchPenalty))) throw new UsageError(`--switch-penalty must be a number >= 0, got '${values['switch-penalty']}'`);
+  const switchPenalty = numberOption(values['switch-penalty'], 'switch-penalty', 0);
+  if (switchPenalty < 0) throw new UsageError(`--switch-penalty must be >= 0, got '${values['switch-penalty']}'`);
   const format = values.format;
   if (format !== undefined && format !== 'hls' && format !== 'dash' && format !== 'hls-aes') throw new UsageError(`--format must be hls, dash or hls-aes, got '${format}'`);
   if (format === 'dash' && player === 'hls') throw new UsageError('hls.js plays HLS only: --format hls or hls-aes');

@@ -8,7 +8,7 @@ import { loadManifestVideo } from '../../manifest-video.js';
 import { CODEC_FAMILY_EFFICIENCY } from '../../manifest/codecs.js';
 import type { CodecFamily } from '../../manifest/types.js';
 import type { SimVideo } from '../../../sim/ladder-parsers.js';
-import { choiceOption, intOption, parseCommandArgs, UsageError } from '../args.js';
+import { choiceOption, intOption, numberOption, parseCommandArgs, UsageError } from '../args.js';
 import { createSyntheticVideo } from '../../../sim/synthetic-video.js';
 import { DEFAULT_TRACE_SET, defaultTraceSet } from '../../../sim/synth.js';
 import { createProgressBar } from '../progress.js';
@@ -186,8 +186,8 @@ export async function run(args: string[]): Promise<void> {
     .map((s) => s.trim())
     .filter(Boolean);
   const pensieveQuirks = values['pensieve-quirks'] ?? false;
-  const switchPenalty = values['switch-penalty'] === undefined ? 0 : Number(values['switch-penalty']);
-  if (!(switchPenalty >= 0 && Number.isFinite(switchPenalty))) throw new UsageError(`--switch-penalty: '${values['switch-penalty']}' is not a number >= 0`);
+  const switchPenalty = numberOption(values['switch-penalty'], 'switch-penalty', 0);
+  if (switchPenalty < 0) throw new UsageError(`--switch-penalty must be >= 0, got '${values['switch-penalty']}'`);
   const specs = names
     .filter((n) => n !== OPTIMAL_POLICY_NAME)
     .map((n) => {
